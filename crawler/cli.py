@@ -1,0 +1,229 @@
+"""`hubcrawl`: crawl the Hub into SQLite and explore what landed. One verb per job."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sqlite3
+import sys
+import time
+
+import click
+from tabulate import tabulate
+
+from crawler.config import ConfigError, db_path, hub_endpoint
+from crawler.items import URL_PREFIX
+from crawler.normalize import now_iso
+from db import (
+    DatabaseError,
+    find_artifacts,
+    finish_run,
+    get_card,
+    list_runs,
+    open_db,
+    open_readonly,
+    run_query,
+    start_run,
+)
+
+SPIDERS = {"models": "spiders.models.ModelsSpider", "datasets": "spiders.datasets.DatasetsSpider"}
+
+
+def db_option(command):
+    return click.option("--db", "db", metavar="PATH", help="SQLite file (default: $HUBCRAWL_DB or ./hub.db).")(command)
+
+
+def one_line_errors(command):
+    """Bad input ends in one line on stderr and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, DatabaseError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="hubcrawl")
+def cli():
+    """Crawl Hugging Face Hub models and datasets into one SQLite file, and explore it."""
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["all", *SPIDERS]), default="all")
+@click.option("--search", help="Substring of repo ids to crawl.")
+@click.option("--author", help="Only repos of this user or organisation.")
+@click.option("--filter", "filters", multiple=True, help="Hub tag filter (repeatable; all must match).")
+@click.option("--ids", help="Explicit repos, comma-separated (per-repo info endpoint).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many repos per kind.")
+@click.option("--full", is_flag=True, help="A complete pass (every crawl is complete for now).")
+@db_option
+@one_line_errors
+def crawl(what, search, author, filters, ids, limit, full, db):
+    """One crawl run: list repos, fetch their cards, store them; prints progress and a summary."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.project import get_project_settings
+
+    endpoint = hub_endpoint()
+    path = db_path(db)
+    database = open_db(path)
+    names = list(SPIDERS) if what == "all" else [what]
+    arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit).items() if v}
+    run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
+
+    settings = scrapy_settings(get_project_settings())
+    settings.setdict({"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True,
+                      "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
+    process = CrawlerProcess(settings)
+    started = time.monotonic()
+    for name in names:
+        process.crawl(load_object(SPIDERS[name]), search=search, author=author, filter=list(filters), ids=ids, limit=limit)
+    process.start()
+
+    reasons = [c.stats.get_value("finish_reason") for c in process.crawlers]
+    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in process.crawlers]
+    run = finish_run(database, run_id, status="finished", finished_at=now_iso())
+    status = "interrupted" if any(r != "finished" for r in reasons) else "finished"
+    message = None
+    if status == "finished" and run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):
+        status = "failed"
+        message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
+    run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
+    click.echo(summary_line(run, time.monotonic() - started))
+    if status == "failed":
+        raise click.ClickException(message)
+    if status == "interrupted":
+        sys.exit(130)
+
+
+def scrapy_settings(settings):
+    """Project settings even when run outside the repository (no scrapy.cfg in sight)."""
+    if not settings.get("BOT_NAME") == "hubcrawl":
+        settings.setmodule("crawler.settings", priority="project")
+    return settings
+
+
+def summary_line(run: dict, seconds: float) -> str:
+    repos = run["items"] or 0
+    requests = run["requests"] or 0
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(run["errors_by_kind"].items(), key=lambda kv: -kv[1]))
+    per_repo = f" ({requests / repos:.2f} per repo)" if repos else ""
+    return (
+        f"run {run['id']} {run['status']} in {seconds:.1f}s: {repos} repos stored, {run['cards']} cards, "
+        f"{run['errors']} errors{f' ({errors})' if errors else ''}, {requests} requests{per_repo}, "
+        f"{repos / max(seconds, 1e-6):.1f} repos/s"
+    )
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@db_option
+@one_line_errors
+def query(sql, fmt, db):
+    """Read-only SQL over the database (it is opened read-only: no statement can change it)."""
+    database = open_readonly(db_path(db))
+    try:
+        columns, rows = run_query(database, sql)
+    except sqlite3.Error as exc:
+        detail = "the database is opened read-only" if "readonly" in str(exc) else str(exc)
+        raise click.ClickException(f"query refused: {detail}") from None
+    click.echo(render_rows(columns, rows, fmt), nl=fmt != "csv")
+
+
+def render_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return out.getvalue()
+    return tabulate(rows, headers=columns)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--limit", type=click.IntRange(min=1), default=50)
+@db_option
+@one_line_errors
+def runs(fmt, limit, db):
+    """The crawl-run ledger, newest first."""
+    rows = list_runs(open_readonly(db_path(db)), limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    columns = ["id", "started_at", "finished_at", "status", "spiders", "requests", "items", "cards", "errors"]
+    click.echo(tabulate([[r[c] for c in columns] for r in rows], headers=columns))
+
+
+@cli.command()
+@click.argument("identifier")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@db_option
+@one_line_errors
+def show(identifier, fmt, db):
+    """One artifact: fields, capabilities, scores, errors. ID is `owner/name` or `datasets/owner/name`."""
+    database = open_readonly(db_path(db))
+    artifact = resolve_identifier(database, identifier)
+    view = artifact_view(database, artifact)
+    if fmt == "json":
+        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        return
+    for key, value in view.items():
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        click.echo(f"{key:>16}: {value}")
+
+
+def resolve_identifier(database, identifier: str) -> dict:
+    matches = find_artifacts(database, identifier.strip().strip("/"))
+    if not matches:
+        raise click.ClickException(f"no artifact {identifier!r} in the database")
+    if len(matches) > 1:
+        raise click.ClickException(
+            f"{identifier!r} names both a model and a dataset: say {identifier} or datasets/{identifier}"
+            if not identifier.startswith("datasets/") else f"{identifier!r} is ambiguous"
+        )
+    return matches[0]
+
+
+def artifact_view(database, artifact: dict) -> dict:
+    """The contract's `show` JSON shape."""
+    kind = artifact["kind"]
+    card = get_card(database, artifact["id"])
+    return {
+        "kind": kind,
+        "repo_id": artifact["repo_id"],
+        "url": f"{hub_endpoint()}/{URL_PREFIX[kind]}{artifact['repo_id']}",
+        "type": kind.capitalize(),
+        "author": artifact["author"],
+        "sha": artifact["sha"],
+        "last_modified": artifact["last_modified"],
+        "downloads": artifact["downloads"],
+        "likes": artifact["likes"],
+        "license": artifact["license"],
+        "pricing": artifact["pricing"],
+        "gated": artifact["gated"],
+        "formats": artifact["formats"] or [],
+        "parameters": artifact["parameters"],
+        "tasks": artifact["tasks"] or [],
+        "languages": artifact["languages"] or [],
+        "card_length": card["length"] if card else None,
+        "capabilities": [],
+        "scores": {"overall": None, "adoption": None, "quality": None, "ecosystem": None, "match_graph": None},
+        "times_matched": 0,
+        "errors": artifact["errors"] or [],
+        "fetched_at": artifact["fetched_at"],
+    }
+
+
+if __name__ == "__main__":
+    cli()

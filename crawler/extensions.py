@@ -1,0 +1,125 @@
+"""Scrapy extensions: the crawl-run ledger (`crawl_runs`) and the progress line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from scrapy import signals
+from twisted.internet import task
+
+from crawler.config import db_path, hub_endpoint
+from crawler.normalize import now_iso
+from db import add_run_counts, finish_run, open_db, start_run
+
+logger = logging.getLogger("hubcrawl")
+
+SPIDER_ARGUMENTS = ("search", "author", "filters", "ids", "limit")
+
+
+def spider_arguments(spider) -> dict:
+    return {name: getattr(spider, name, None) for name in SPIDER_ARGUMENTS if getattr(spider, name, None)}
+
+
+def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
+    """A spider's figures for the ledger, from Scrapy's stats."""
+    counts = {
+        "requests": stats.get("downloader/request_count", 0),
+        "listing_pages": stats.get("hubcrawl/listing_pages", 0),
+        "items": stats.get("hubcrawl/artifacts_stored", 0),
+        "cards": stats.get("hubcrawl/cards_fetched", 0),
+    }
+    prefix = "hubcrawl/errors/"
+    errors = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
+    return counts, errors
+
+
+class RunLedger:
+    """Records every spider run in `crawl_runs`. Under `hubcrawl crawl` the CLI owns the run row
+    (HUBCRAWL_RUN_ID) and each spider adds its counts; an ad-hoc `scrapy crawl` gets a row of its own."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.path = db_path(crawler.settings.get("HUBCRAWL_DB"))
+        self.run_id = crawler.settings.getint("HUBCRAWL_RUN_ID") or None
+        self.owns_run = self.run_id is None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        if self.owns_run:
+            db = open_db(self.path)
+            self.run_id = start_run(
+                db, spiders=[spider.name], endpoint=hub_endpoint(), arguments=spider_arguments(spider), started_at=now_iso()
+            )
+            db.close()
+
+    def spider_closed(self, spider, reason: str) -> None:
+        counts, errors = run_counts(self.crawler.stats.get_stats())
+        db = open_db(self.path)
+        add_run_counts(db, self.run_id, counts, errors)
+        if self.owns_run:
+            finish_run(db, self.run_id, status=run_status(reason, counts, errors), finished_at=now_iso())
+        db.close()
+
+
+def run_status(reason: str, counts: dict, errors: dict) -> str:
+    if reason != "finished":
+        return "interrupted"
+    if counts["listing_pages"] == 0 and counts["items"] == 0 and errors:
+        return "failed"
+    return "finished"
+
+
+class HubProgress:
+    """A progress line every HUBCRAWL_PROGRESS_INTERVAL seconds (repos, cards, rate, errors), and a summary.
+
+    Lines go to the log (ad-hoc `scrapy crawl`) or straight to stderr (`hubcrawl crawl`, which keeps
+    Scrapy's own log quiet).
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_INTERVAL")
+        self.to_stderr = crawler.settings.getbool("HUBCRAWL_PROGRESS_STDERR")
+        self.loop = None
+        self.started = time.monotonic()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.report, spider)
+            self.loop.start(self.interval, now=False)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        self.report(spider, final=True)
+
+    def report(self, spider, final: bool = False) -> None:
+        stats = self.crawler.stats.get_stats()
+        counts, errors = run_counts(stats)
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        done = stats.get("item_scraped_count", 0)
+        line = (
+            f"[{spider.name}] {'done: ' if final else ''}{stats.get('hubcrawl/repos_listed', 0)} listed, "
+            f"{counts['cards']} cards, {done} repos done, {sum(errors.values())} errors, "
+            f"{counts['requests']} requests, {done / elapsed:.1f} repos/s"
+        )
+        if stats.get("hubcrawl/status_429"):
+            line += f", {stats['hubcrawl/status_429']} x 429"
+        if self.to_stderr:
+            print(line, file=sys.stderr, flush=True)
+        else:
+            logger.info(line)

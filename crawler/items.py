@@ -1,0 +1,36 @@
+"""What a spider hands to the pipeline: the raw answers of the Hub about one repo, nothing derived.
+
+Keeping the item raw is what lets `hubcrawl normalize` re-derive every field without a new crawl.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("model", "dataset")
+# Hub URL prefix per kind, as in `https://huggingface.co/datasets/owner/name`.
+URL_PREFIX = {"model": "", "dataset": "datasets/"}
+
+
+@dataclass
+class ArtifactItem:
+    kind: str  # "model" | "dataset"
+    repo_id: str  # "owner/name" as the Hub listed it
+    record: dict | None  # the raw API record (listing or per-repo info); None when info failed
+    fetched_at: str  # ISO-8601 UTC, when the record was fetched
+    card_url: str | None = None  # where the README was asked for; None when not asked
+    card_status: int | None = None  # HTTP status of the card answer; None when no answer came
+    card_body: bytes | None = None  # the README bytes when status was 200
+    fetch_errors: list[dict] = field(default_factory=list)  # [{"kind", "detail", "url"?}]
+
+
+def artifact_key(kind: str, repo_id: str) -> str:
+    """The database key of an artifact: its Hub URL path (`owner/name`, `datasets/owner/name`)."""
+    return f"{URL_PREFIX[kind]}{repo_id}"
+
+
+def split_artifact_key(key: str) -> tuple[str, str]:
+    """Inverse of `artifact_key`: `datasets/a/b` -> ("dataset", "a/b"); `a/b` -> ("model", "a/b")."""
+    if key.startswith("datasets/"):
+        return "dataset", key[len("datasets/") :]
+    return "model", key

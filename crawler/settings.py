@@ -1,0 +1,54 @@
+"""Scrapy settings for hubcrawl (`scrapy crawl …` reads them through scrapy.cfg; `hubcrawl crawl` too).
+
+Politeness is handled by `HubBudgetMiddleware` (the Hub's per-bucket budgets), not by
+Scrapy's per-domain delay: all three buckets live on one host but have very different limits.
+"""
+
+from huggingface_hub.utils import build_hf_headers
+
+from crawler import __version__
+
+BOT_NAME = "hubcrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# huggingface_hub's own user agent format, naming us (token=False: auth is added per host).
+USER_AGENT = build_hf_headers(token=False, library_name="hubcrawl", library_version=__version__)["user-agent"]
+ROBOTSTXT_OBEY = False  # an API client with published budgets, not a page scraper
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 16
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), never half-stored
+
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+# 429 is not here: HubBudgetMiddleware waits for the window to reset, then retries.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.HubAuthMiddleware": 350,
+    "crawler.middlewares.HubBudgetMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.SQLitePipeline": 300,
+}
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by HubProgress
+    "crawler.extensions.RunLedger": 100,
+    "crawler.extensions.HubProgress": 200,
+}
+
+# hubcrawl's own settings
+HUBCRAWL_PAGE_SIZE = 1000  # listing page size asked of the Hub
+HUBCRAWL_CARD_MAXSIZE = 2 * 1024 * 1024  # a README larger than this is recorded as card_too_large
+HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
+HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
+HUBCRAWL_MAX_429_RETRIES = 8
+HUBCRAWL_PROGRESS_STDERR = False  # `hubcrawl crawl` prints progress to stderr instead of the log
+HUBCRAWL_DB = None  # None: $HUBCRAWL_DB or ./hub.db
+HUBCRAWL_RUN_ID = None  # set by `hubcrawl crawl`, which owns the crawl_runs row

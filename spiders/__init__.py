@@ -1,0 +1,1 @@
+"""Scrapy spiders: `models`, `datasets` (and `pages`). They navigate; `crawler/` does the rest."""

@@ -1,0 +1,518 @@
+"""A stand-in for the Hugging Face Hub: a real HTTP server on 127.0.0.1 that answers like the Hub.
+
+It serves `/api/models` and `/api/datasets` listings (with `expand[]`, `search`, `author`, `filter`,
+`limit` and `Link: rel="next"` cursor pagination), per-repo info (`/api/models/{id}`), cards
+through `/{prefix}{id}/resolve/{rev}/README.md`, and repo pages. It can generate thousands of
+synthetic repos, plus a set of awkward ones (gated, missing README, broken YAML, non-UTF-8,
+huge, renamed …), enforce per-bucket rate limits with the Hub's headers, and inject faults.
+
+Run it alone for benchmarks and manual runs:
+    python -m tests.hubstub --models 5000 --datasets 1000 --port 8080
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, urlsplit
+
+DEFAULT_LISTING_FIELDS = ("likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
+MAX_PAGE_SIZE = 1000
+
+MODEL_TASKS = [
+    ("question-answering", "extractive question answering"),
+    ("text-classification", "text classification"),
+    ("token-classification", "named entity recognition"),
+    ("text-generation", "text generation"),
+    ("translation", "translation"),
+    ("summarization", "summarization"),
+    ("image-classification", "image classification"),
+    ("automatic-speech-recognition", "speech recognition"),
+    ("sentence-similarity", "sentence embeddings"),
+    ("fill-mask", "masked language modelling"),
+]
+LICENSES = ["apache-2.0", "mit", "cc-by-4.0", "cc-by-nc-4.0", "openrail", "other", None]
+LANGUAGES = ["en", "de", "fr", "zh", "es", "hi", "vi"]
+DATASET_NAMES = ["squad-like", "reviews", "news", "speech", "images", "code", "math"]
+
+
+@dataclass
+class Repo:
+    kind: str  # "model" | "dataset"
+    record: dict  # the full API record, as /api/{kind}s/{id} would answer it
+    card: bytes | None = None  # README bytes; None: no README at all
+    card_status: int = 200  # a fixed answer for the card (404, 503 …) instead of the bytes
+    renamed_to: str | None = None  # the repo's current id, when it was renamed
+
+    @property
+    def id(self) -> str:
+        return self.record["id"]
+
+
+@dataclass
+class HubData:
+    repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
+    unlisted: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, repo: Repo) -> Repo:
+        self.repos[(repo.kind, repo.id)] = repo
+        return repo
+
+    def of_kind(self, kind: str) -> list[Repo]:
+        """The repos a listing shows: the new name of a renamed repo is not listed (the old one is)."""
+        return [r for (k, i), r in self.repos.items() if k == kind and (k, i) not in self.unlisted]
+
+    def get(self, kind: str, repo_id: str) -> Repo | None:
+        return self.repos.get((kind, repo_id))
+
+
+def object_id(seed: str) -> str:
+    return hashlib.sha1(seed.encode()).hexdigest()[:24]
+
+
+def commit_sha(seed: str) -> str:
+    return hashlib.sha1(("commit:" + seed).encode()).hexdigest()
+
+
+def card_text(front_matter: dict, body: str) -> str:
+    lines = ["---"]
+    for key, value in front_matter.items():
+        lines.append(f"{key}: {json.dumps(value)}")  # JSON is valid YAML flow style
+    lines.append("---")
+    return "\n".join(lines) + "\n" + body
+
+
+def model_repo(i: int, rng: random.Random) -> Repo:
+    owner = f"org{i % 50:02d}"
+    repo_id = f"{owner}/model-{i:05d}"
+    task, task_words = MODEL_TASKS[i % len(MODEL_TASKS)]
+    license = LICENSES[i % len(LICENSES)]
+    language = LANGUAGES[i % len(LANGUAGES)]
+    dataset = f"org{(i * 7) % 50:02d}/dataset-{(i * 7) % 1000:05d}"
+    params = rng.randrange(5, 8000) * 1_000_000
+    tags = ["transformers", "safetensors", "pytorch", task, language, f"dataset:{dataset}", "region:us"]
+    if license:
+        tags.append(f"license:{license}")
+    if i % 5 == 0:
+        tags.append("onnx")
+    siblings = ["config.json", "model.safetensors", "pytorch_model.bin", "README.md"]
+    if i % 5 == 0:
+        siblings.append("onnx/model.onnx")
+    front = {"language": [language], "datasets": [dataset], "pipeline_tag": task, "tags": [task]}
+    if license:
+        front["license"] = license
+    body = (
+        f"\n# model-{i:05d}\n\n## Model description\n\nA {task_words} model fine-tuned from a base "
+        f"encoder. It has {params // 1_000_000}M parameters.\n\n## Intended uses & limitations\n\n"
+        f"Use it for {task_words} on {language} text. It is not meant for other languages.\n\n"
+        f"## Training data\n\nTrained on {dataset}.\n\n## Citation\n\n```\n@misc{{model{i}}}\n```\n"
+    )
+    record = {
+        "_id": object_id(repo_id),
+        "id": repo_id,
+        "modelId": repo_id,
+        "author": owner,
+        "sha": commit_sha(repo_id),
+        "lastModified": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00.000Z",
+        "createdAt": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T09:00:00.000Z",
+        "private": False,
+        "disabled": False,
+        "gated": False,
+        "downloads": rng.randrange(0, 100_000) if i % 3 else 0,
+        "downloadsAllTime": rng.randrange(100_000, 1_000_000),
+        "likes": rng.randrange(0, 500),
+        "trendingScore": rng.randrange(0, 50),
+        "tags": tags,
+        "pipeline_tag": task,
+        "library_name": "transformers",
+        "cardData": front,
+        "siblings": [{"rfilename": s} for s in siblings],
+        "safetensors": {"parameters": {"F32": params}, "total": params},
+        "spaces": [f"org{i % 7}/space-{i % 11}"] if i % 4 == 0 else [],
+        "baseModels": None,
+        "childrenModelCount": i % 3,
+        "usedStorage": params * 4,
+    }
+    return Repo("model", record, card_text(front, body).encode())
+
+
+def dataset_repo(i: int, rng: random.Random) -> Repo:
+    owner = f"org{i % 50:02d}"
+    repo_id = f"{owner}/dataset-{i:05d}"
+    topic = DATASET_NAMES[i % len(DATASET_NAMES)]
+    rows = rng.randrange(1_000, 5_000_000)
+    language = LANGUAGES[i % len(LANGUAGES)]
+    license = LICENSES[i % len(LICENSES)]
+    task = MODEL_TASKS[i % len(MODEL_TASKS)][0]
+    front = {
+        "language": [language],
+        "task_categories": [task],
+        "size_categories": ["1M<n<10M" if rows >= 1_000_000 else "100K<n<1M" if rows >= 100_000 else "1K<n<10K"],
+        "dataset_info": {"splits": [{"name": "train", "num_examples": rows, "num_bytes": rows * 200}]},
+    }
+    if license:
+        front["license"] = license
+    tags = [f"task_categories:{task}", f"language:{language}", "format:parquet", "modality:text", "region:us"]
+    if license:
+        tags.append(f"license:{license}")
+    body = (
+        f"\n# dataset-{i:05d}\n\n## Dataset description\n\nA {topic} corpus of {rows} examples in {language}.\n\n"
+        f"## Dataset structure\n\nOne split, `train`.\n\n## Licensing information\n\n{license or 'Not stated'}.\n"
+    )
+    record = {
+        "_id": object_id("datasets/" + repo_id),
+        "id": repo_id,
+        "author": owner,
+        "sha": commit_sha("datasets/" + repo_id),
+        "lastModified": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T11:00:00.000Z",
+        "createdAt": "2022-03-02T23:29:04.000Z" if i % 10 == 0 else f"2023-{1 + i % 12:02d}-01T00:00:00.000Z",
+        "private": False,
+        "disabled": False,
+        "gated": False,
+        "downloads": rng.randrange(0, 50_000),
+        "downloadsAllTime": rng.randrange(50_000, 500_000),
+        "likes": rng.randrange(0, 300),
+        "trendingScore": rng.randrange(0, 20),
+        "tags": tags,
+        "cardData": front,
+        "siblings": [{"rfilename": "README.md"}, {"rfilename": "data/train-00000-of-00001.parquet"}],
+        "description": f"A {topic} corpus.",
+        "citation": None,
+        "paperswithcode_id": None,
+        "usedStorage": rows * 200,
+    }
+    return Repo("dataset", record, card_text(front, body).encode())
+
+
+def awkward_repos() -> list[Repo]:
+    """Repos that exercise every failure the crawler must survive. Keyed by their `stub-faults/` ids."""
+    rng = random.Random(99)
+    out = []
+
+    def model(name: str, **changes) -> Repo:
+        base = model_repo(90_000 + len(out), rng)
+        repo_id = f"stub-faults/{name}"
+        base.record.update(id=repo_id, modelId=repo_id, author="stub-faults", _id=object_id(repo_id), sha=commit_sha(repo_id))
+        for key, value in changes.items():
+            setattr(base, key, value) if key in ("card", "card_status", "renamed_to") else base.record.update({key: value})
+        out.append(base)
+        return base
+
+    model("gated-model", gated="manual", card_status=401)
+    model("no-readme", siblings=[{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}])
+    model("readme-404", card_status=404)
+    model("always-503", card_status=503)
+    model("broken-yaml", card=b"---\nlicense: mit\ntags: [unclosed\n  - x: : y\n---\n\n# Broken\n\nThe body survives.\n")
+    model("list-yaml", card=b"---\n- just\n- a list\n---\n\n# A list for metadata\n")
+    model("bom-card", card="\ufeff---\nlicense: apache-2.0\n---\n\n# BOM card\n".encode())
+    model("latin1-card", card="---\nlicense: mit\n---\n\n# Caf\xe9 cr\xe8me\n".encode("latin-1"))
+    model("huge-card", card=b"---\nlicense: mit\n---\n\n" + b"x" * (3 * 1024 * 1024))
+    model("bad-model-index", card=b"---\nlicense: mit\nmodel-index:\n- name: x\n  results: nope\n---\n\n# Bad index\n")
+    model("no-front-matter", card=b"# Plain card\n\nNo metadata here.\n")
+    renamed = model("renamed-old")
+    renamed.renamed_to = "stub-faults/renamed-new"
+    gated_ds = dataset_repo(90_500, rng)
+    gated_ds.record.update(id="stub-faults/gated-dataset", _id=object_id("gd"), gated="auto")
+    gated_ds.card_status = 401
+    out.append(gated_ds)
+    return out
+
+
+def make_hub(models: int = 100, datasets: int = 20, *, awkward: bool = True, seed: int = 0) -> HubData:
+    rng = random.Random(seed)
+    data = HubData()
+    for i in range(models):
+        data.add(model_repo(i, rng))
+    for i in range(datasets):
+        data.add(dataset_repo(i, rng))
+    if awkward:
+        for repo in awkward_repos():
+            data.add(repo)
+            if repo.renamed_to:  # the new name answers too, with the same _id
+                moved = Repo(repo.kind, dict(repo.record, id=repo.renamed_to, modelId=repo.renamed_to), repo.card)
+                data.repos[(repo.kind, repo.renamed_to)] = moved
+                data.unlisted.add((repo.kind, repo.renamed_to))
+    return data
+
+
+@dataclass
+class Faults:
+    """Deterministic fault injection: a request path fails on its first `attempts` tries with these rates."""
+
+    error_rate: float = 0.0  # 5xx answers
+    truncate_rate: float = 0.0  # Content-Length larger than the body sent, then the connection closes
+    malformed_rate: float = 0.0  # a JSON body cut short, with a matching Content-Length
+    attempts: int = 1
+    seed: int = 0
+
+    def draw(self, path: str, attempt: int) -> str | None:
+        if attempt >= self.attempts:
+            return None
+        x = int(hashlib.sha1(f"{self.seed}:{attempt}:{path}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        if x < self.error_rate:
+            return "error"
+        if x < self.error_rate + self.truncate_rate:
+            return "truncate"
+        if x < self.error_rate + self.truncate_rate + self.malformed_rate:
+            return "malformed"
+        return None
+
+
+class RateLimiter:
+    """The Hub's fixed windows per bucket, with its `RateLimit` / `RateLimit-Policy` headers."""
+
+    def __init__(self, limits: dict[str, tuple[int, int]]) -> None:
+        self.limits = limits
+        self.windows: dict[str, tuple[float, int]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, bucket: str) -> tuple[bool, dict[str, str]]:
+        if bucket not in self.limits:
+            return True, {}
+        quota, window = self.limits[bucket]
+        with self.lock:
+            now = time.time()
+            start = now - now % window
+            w_start, used = self.windows.get(bucket, (start, 0))
+            if w_start != start:
+                used = 0
+            allowed = used < quota
+            if allowed:
+                used += 1
+            self.windows[bucket] = (start, used)
+        reset = max(1, int(start + window - now + 0.999))
+        return allowed, {
+            "RateLimit": f'"{bucket}";r={quota - used};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={window}',
+        }
+
+
+class StubHub:
+    """The server. `with StubHub(make_hub(…)) as hub:` then point HF_ENDPOINT at `hub.url`."""
+
+    def __init__(self, data: HubData, *, faults: Faults | None = None,
+                 rate_limits: dict[str, tuple[int, int]] | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.data = data
+        self.faults = faults or Faults()
+        self.limiter = RateLimiter(rate_limits or {})
+        self.log: list[dict] = []  # one entry per request: path, bucket, status, authorization
+        self.attempts: Counter = Counter()
+        self.lock = threading.Lock()
+        self.sorted_cache: dict = {}
+        handler = type("Handler", (HubHandler,), {"hub": self})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "StubHub":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "StubHub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def requests(self, bucket: str | None = None) -> list[dict]:
+        with self.lock:
+            return [r for r in self.log if bucket is None or r["bucket"] == bucket]
+
+
+def bucket_of(path: str) -> str:
+    if "/resolve/" in path:
+        return "resolvers"
+    if path.startswith("/api/"):
+        return "api"
+    return "pages"
+
+
+class HubHandler(BaseHTTPRequestHandler):
+    hub: StubHub
+    protocol_version = "HTTP/1.1"  # keep-alive, as Scrapy expects from a real server
+
+    def log_message(self, format, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        bucket = bucket_of(path)
+        with self.hub.lock:
+            attempt = self.hub.attempts[self.path]
+            self.hub.attempts[self.path] += 1
+        self.entry = {"path": self.path, "bucket": bucket, "authorization": self.headers.get("Authorization"), "status": None}
+        with self.hub.lock:
+            self.hub.log.append(self.entry)
+
+        allowed, rate_headers = self.hub.limiter.take(bucket)
+        self.extra_headers = rate_headers
+        if not allowed:
+            reset = rate_headers["RateLimit"].rsplit("t=", 1)[1]
+            self.extra_headers = dict(rate_headers, **{"Retry-After": reset})
+            return self.send_json(429, {"error": "Too Many Requests"})
+        self.fault = self.hub.faults.draw(self.path, attempt)
+        if self.fault == "error":
+            return self.send_json(503, {"error": "Service Unavailable"})
+        try:
+            self.route(path, dict_multi(query))
+        except BrokenPipeError:
+            pass
+
+    def route(self, path: str, query: dict[str, list[str]]):
+        for prefix, kind in (("/api/models", "model"), ("/api/datasets", "dataset")):
+            if path == prefix:
+                return self.listing(kind, query)
+            if path.startswith(prefix + "/"):
+                return self.info(kind, path[len(prefix) + 1 :], query)
+        kind, rest = ("dataset", path[len("/datasets/") :]) if path.startswith("/datasets/") else ("model", path[1:])
+        if "/resolve/" in rest:
+            repo_id, _, file_part = rest.partition("/resolve/")
+            revision, _, filename = file_part.partition("/")
+            return self.card(kind, repo_id, revision, filename)
+        return self.send_json(404, {"error": "Not Found"})
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def listing(self, kind: str, query: dict[str, list[str]]):
+        repos = self.matching(kind, query)
+        try:
+            offset = int(base64.urlsafe_b64decode(query.get("cursor", ["MA=="])[0]).decode())
+            size = min(int(query.get("limit", [MAX_PAGE_SIZE])[0]), MAX_PAGE_SIZE)
+        except ValueError:
+            return self.send_json(400, {"error": "bad cursor or limit"})
+        page = repos[offset : offset + size]
+        fields = query.get("expand[]") or query.get("expand") or list(DEFAULT_LISTING_FIELDS)
+        body = [self.project(r.record, fields) for r in page]
+        headers = {}
+        if offset + size < len(repos):
+            next_query = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            next_query.append(("cursor", base64.urlsafe_b64encode(str(offset + size).encode()).decode()))
+            host = self.headers.get("Host")
+            encoded = "&".join(f"{quote(k)}={quote(str(v))}" for k, v in next_query)
+            headers["Link"] = f'<http://{host}/api/{kind}s?{encoded}>; rel="next"'
+        self.send_json(200, body, headers)
+
+    def matching(self, kind: str, query: dict[str, list[str]]) -> list[Repo]:
+        key = (kind, tuple(sorted((k, tuple(v)) for k, v in query.items() if k in ("search", "author", "filter", "sort"))))
+        with self.hub.lock:
+            if key in self.hub.sorted_cache:
+                return self.hub.sorted_cache[key]
+        repos = self.hub.data.of_kind(kind)
+        search = (query.get("search") or [""])[0].lower()
+        author = (query.get("author") or [None])[0]
+        filters = query.get("filter") or []
+        repos = [
+            r for r in repos
+            if (not search or search in r.id.lower())
+            and (author is None or r.id.split("/")[0] == author)
+            and all(f in r.record.get("tags", []) or f == r.record.get("pipeline_tag") for f in filters)
+        ]  # fmt: skip
+        sort = (query.get("sort") or [None])[0]
+        if sort in ("lastModified", "createdAt", "downloads", "likes"):
+            repos = sorted(repos, key=lambda r: r.record.get(sort) or 0, reverse=True)
+        with self.hub.lock:
+            self.hub.sorted_cache[key] = repos
+        return repos
+
+    def info(self, kind: str, repo_id: str, query: dict[str, list[str]]):
+        repo = self.hub.data.get(kind, repo_id)
+        if repo is None:
+            return self.send_json(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        if repo.renamed_to:
+            location = f"/api/{kind}s/{repo.renamed_to}" + (f"?{urlsplit(self.path).query}" if "?" in self.path else "")
+            return self.send_bytes(301, b"", "text/plain", {"Location": location})
+        fields = query.get("expand[]") or query.get("expand")
+        self.send_json(200, self.project(repo.record, fields) if fields else repo.record)
+
+    def card(self, kind: str, repo_id: str, revision: str, filename: str):
+        repo = self.hub.data.get(kind, repo_id)
+        if repo is None:
+            return self.send_json(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        if repo.renamed_to:
+            prefix = "/datasets/" if kind == "dataset" else "/"
+            return self.send_bytes(307, b"", "text/plain", {"Location": f"{prefix}{repo.renamed_to}/resolve/{revision}/{filename}"})
+        if revision not in ("main", repo.record["sha"]):
+            return self.send_json(404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
+        if repo.card_status == 401:
+            return self.send_json(401, {"error": "Cannot access gated repo. Please log in."}, {"X-Error-Code": "GatedRepo"})
+        if repo.card_status != 200:
+            code = {"X-Error-Code": "EntryNotFound"} if repo.card_status == 404 else {}
+            return self.send_json(repo.card_status, {"error": "unavailable"}, code)
+        if filename != "README.md" or repo.card is None:
+            return self.send_json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
+        self.send_bytes(200, repo.card, "text/plain; charset=utf-8")
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @staticmethod
+    def project(record: dict, fields) -> dict:
+        out = {"_id": record["_id"], "id": record["id"]}
+        out.update({f: record[f] for f in fields if f in record})
+        return out
+
+    def send_json(self, status: int, body, headers: dict | None = None):
+        data = json.dumps(body).encode()
+        if status == 200 and self.fault == "malformed":
+            data = data[: max(1, len(data) // 2)]
+        self.send_bytes(status, data, "application/json", headers)
+
+    def send_bytes(self, status: int, data: bytes, content_type: str, headers: dict | None = None):
+        self.entry["status"] = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for key, value in {**self.extra_headers, **(headers or {})}.items():
+            self.send_header(key, value)
+        if status == 200 and self.fault == "truncate":
+            self.send_header("Content-Length", str(len(data) + 100))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def dict_multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, default=5000)
+    parser.add_argument("--datasets", type=int, default=1000)
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    hub = StubHub(make_hub(args.models, args.datasets), port=args.port).start()
+    print(hub.url, flush=True)
+    try:
+        hub.thread.join()
+    except KeyboardInterrupt:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,7 @@ from db import (
     find_artifacts,
     finish_run,
     get_card,
+    get_run,
     list_runs,
     open_db,
     open_readonly,
@@ -82,13 +83,14 @@ def crawl(what, search, author, filters, ids, limit, full, db):
                       "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
     process = CrawlerProcess(settings)
     started = time.monotonic()
-    for name in names:
-        process.crawl(load_object(SPIDERS[name]), search=search, author=author, filter=list(filters), ids=ids, limit=limit)
+    crawlers = [process.create_crawler(load_object(SPIDERS[name])) for name in names]  # the process forgets them
+    for crawler in crawlers:
+        process.crawl(crawler, search=search, author=author, filter=list(filters), ids=ids, limit=limit)
     process.start()
 
-    reasons = [c.stats.get_value("finish_reason") for c in process.crawlers]
-    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in process.crawlers]
-    run = finish_run(database, run_id, status="finished", finished_at=now_iso())
+    reasons = [c.stats.get_value("finish_reason") for c in crawlers]
+    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in crawlers]
+    run = get_run(database, run_id)
     status = "interrupted" if any(r != "finished" for r in reasons) else "finished"
     message = None
     if status == "finished" and run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):

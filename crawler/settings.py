@@ -4,7 +4,9 @@ Politeness is handled by `HubBudgetMiddleware` (the Hub's per-bucket budgets), n
 Scrapy's per-domain delay: all three buckets live on one host but have very different limits.
 """
 
-from huggingface_hub.utils import build_hf_headers
+import platform
+
+from huggingface_hub import __version__ as hf_hub_version
 
 from crawler import __version__
 
@@ -12,8 +14,9 @@ BOT_NAME = "hubcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-# huggingface_hub's own user agent format, naming us (token=False: auth is added per host).
-USER_AGENT = build_hf_headers(token=False, library_name="hubcrawl", library_version=__version__)["user-agent"]
+# huggingface_hub's user agent format, naming us. Not built with `build_hf_headers`: that call
+# fetches the Hub's agent-harness registry over the network, an extra request per process.
+USER_AGENT = f"hubcrawl/{__version__}; hf_hub/{hf_hub_version}; python/{platform.python_version()}"
 ROBOTSTXT_OBEY = False  # an API client with published budgets, not a page scraper
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -51,6 +52,7 @@ class Repo:
     card: bytes | None = None  # README bytes; None: no README at all
     card_status: int = 200  # a fixed answer for the card (404, 503 …) instead of the bytes
     renamed_to: str | None = None  # the repo's current id, when it was renamed
+    card_location: str | None = None  # an absolute URL the card redirects to (a CDN on another host)
 
     @property
     def id(self) -> str:
@@ -295,6 +297,15 @@ class RateLimiter:
         }
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that hangs up mid-answer (an aborted oversize download) is normal, not news."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StubHub:
     """The server. `with StubHub(make_hub(…)) as hub:` then point HF_ENDPOINT at `hub.url`."""
 
@@ -308,8 +319,7 @@ class StubHub:
         self.lock = threading.Lock()
         self.sorted_cache: dict = {}
         handler = type("Handler", (HubHandler,), {"hub": self})
-        self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
+        self.server = QuietServer((host, port), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -450,6 +460,8 @@ class HubHandler(BaseHTTPRequestHandler):
         if repo.renamed_to:
             prefix = "/datasets/" if kind == "dataset" else "/"
             return self.send_bytes(307, b"", "text/plain", {"Location": f"{prefix}{repo.renamed_to}/resolve/{revision}/{filename}"})
+        if repo.card_location:
+            return self.send_bytes(302, b"", "text/plain", {"Location": repo.card_location})
         if revision not in ("main", repo.record["sha"]):
             return self.send_json(404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
         if repo.card_status == 401:

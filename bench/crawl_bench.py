@@ -1,0 +1,76 @@
+"""Crawl a stand-in Hub of N models and M datasets; report repos/s, peak memory and requests per repo.
+
+    python bench/crawl_bench.py [--models 5000] [--datasets 1000]
+
+The stand-in runs in its own process on 127.0.0.1; the crawl is the real `hubcrawl crawl` CLI.
+Peak memory is the crawl process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, default=5000)
+    parser.add_argument("--datasets", type=int, default=1000)
+    args = parser.parse_args()
+
+    stub = subprocess.Popen(
+        [sys.executable, "-m", "tests.hubstub", "--models", str(args.models), "--datasets", str(args.datasets), "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        endpoint = stub.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            db_path = Path(tmp) / "bench.db"
+            env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_DB=str(db_path),
+                       HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300")
+            env.pop("HF_TOKEN", None)
+            started = time.perf_counter()
+            crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl"], cwd=ROOT, env=env,
+                                   capture_output=True, text=True)
+            seconds = time.perf_counter() - started
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            if crawl.returncode != 0:
+                sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
+            db = sqlite_utils.Database(db_path)
+            run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+            repos = db.execute("select count(*) from artifacts").fetchone()[0]
+            distinct = db.execute("select count(distinct kind || repo_id) from artifacts").fetchone()[0]
+            with_card = db.execute("select count(*) from cards").fetchone()[0]
+    finally:
+        stub.terminate()
+        stub.wait()
+
+    requests_on_repos = run["requests"] - run["listing_pages"]
+    report = {
+        "repos": repos,
+        "distinct_repos": distinct,
+        "cards": with_card,
+        "seconds": round(seconds, 1),
+        "repos_per_second": round(repos / seconds, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "requests": run["requests"],
+        "listing_pages": run["listing_pages"],
+        "requests_per_repo_excluding_listing": round(requests_on_repos / repos, 3),
+        "errors_by_kind": json.loads(run["errors_by_kind"]),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

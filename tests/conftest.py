@@ -1,0 +1,54 @@
+"""Shared fixtures: a Hub stand-in on 127.0.0.1 and a way to run the real CLI against it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.hubstub import StubHub, make_hub
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+REALWORLD = SHARED / "realworld"
+# Budgets far above what a test crawl spends, so tests measure the crawler and not the pacing.
+UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300,pages=1000000/300"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_command(args: list[str], *, endpoint: str, db: Path | None = None, env: dict | None = None,
+                cwd: Path = REPO_ROOT, timeout: float = 600) -> Result:
+    """Run a real process (the CLI or `scrapy crawl`) against the stand-in, the way a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB")}
+    full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
+    if db is not None:
+        full_env["HUBCRAWL_DB"] = str(db)
+    full_env.update(env or {})
+    proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def hubcrawl(*args: str, **kwargs) -> Result:
+    return run_command([sys.executable, "-m", "crawler.cli", *args], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def small_hub():
+    """200 models, 40 datasets and every awkward repo; no faults."""
+    with StubHub(make_hub(200, 40)) as hub:
+        yield hub
+
+
+@pytest.fixture
+def db_file(tmp_path) -> Path:
+    return tmp_path / "hub.db"

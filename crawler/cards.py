@@ -6,12 +6,14 @@ problem is called and makes sure a broken card still yields its body.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
 from huggingface_hub import DatasetCard, ModelCard
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.utils import logging as hf_logging
+from markdown_it import MarkdownIt
 
 # "Repo card metadata block was not found" is logged for every card without front matter:
 # over a whole Hub that is millions of lines. We record it as `has_front_matter` instead.
@@ -25,7 +27,7 @@ class ParsedCard:
     front_matter: dict  # the YAML metadata as a plain dict ({} when absent or unreadable)
     body: str  # Markdown after the front matter (the whole text when there is none)
     has_front_matter: bool
-    card: ModelCard | DatasetCard | None  # the huggingface_hub object, when the YAML parsed
+    readable: bool  # False when the front matter was there but could not be read
     errors: list[dict] = field(default_factory=list)
 
 
@@ -65,18 +67,113 @@ def parse_card(kind: str, text: str) -> ParsedCard:
         card = None
 
     if card is not None:
-        return ParsedCard(
-            front_matter=card.data.to_dict(),
-            body=card.text,
-            has_front_matter=bool(match),
-            card=card,
-            errors=errors,
-        )
+        return ParsedCard(card.data.to_dict(), card.text, bool(match), readable=True, errors=errors)
     body = text[match.end() :] if match else text
-    return ParsedCard(front_matter={}, body=body, has_front_matter=bool(match), card=None, errors=errors)
+    return ParsedCard({}, body, bool(match), readable=False, errors=errors)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
+
+
+# Standard card sections, recognised by words in their headings (a heading may name several).
+SECTION_KEYWORDS = {
+    "description": ("description", "summary", "overview", "model details", "about", "introduction",
+                    "dataset card for", "what is"),
+    "intended_uses": ("intended use", "uses", "how to use", "usage", "direct use", "use case", "applications",
+                      "supported tasks"),
+    "limitations": ("limitation", "bias", "risk", "out-of-scope", "ethic", "caveat", "safety"),
+    "training_data": ("training data", "training procedure", "training", "pretraining", "source data",
+                      "data collection", "dataset creation"),
+    "evaluation": ("evaluation", "results", "benchmark", "performance", "metrics"),
+    "citation": ("citation", "bibtex", "cite", "reference"),
+    "license": ("licens",),
+    "curation": ("curation", "preprocess", "filtering", "dedup", "personal and sensitive", "annotation",
+                 "collection process"),
+    "structure": ("dataset structure", "data fields", "data splits", "data instances", "data structure"),
+}  # fmt: skip
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+
+
+@dataclass
+class Section:
+    title: str  # the heading's text; "" for what stands before the first heading
+    level: int
+    kinds: list[str]  # standard sections this heading names (SECTION_KEYWORDS)
+    paragraphs: list[str]  # plain-text paragraphs (no code; tables are kept apart)
+    tables: list[list[list[str]]] = field(default_factory=list)  # rows of cell texts, header row first
+
+
+def section_kinds_of(title: str) -> list[str]:
+    lowered = title.lower()
+    return [kind for kind, words in SECTION_KEYWORDS.items() if any(w in lowered for w in words)]
+
+
+def parse_card_sections(body: str) -> list[Section]:
+    """Split a card body into headed sections of plain-text paragraphs (markdown-it does the parsing)."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    sections = [Section("", 0, [], [])]
+    in_heading = in_table = False
+    for token in tokens:
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "table_open":
+            in_table = True
+            sections[-1].tables.append([])
+        elif token.type == "table_close":
+            in_table = False
+        elif token.type == "tr_open" and in_table:
+            sections[-1].tables[-1].append([])
+        elif token.type == "inline":
+            text = inline_text(token)
+            if in_heading:
+                sections.append(Section(text, 0, section_kinds_of(text), []))
+            elif in_table:
+                sections[-1].tables[-1][-1].append(text)
+            elif text:
+                sections[-1].paragraphs.append(text)
+    for section, token in zip(sections[1:], (t for t in tokens if t.type == "heading_open")):
+        section.level = int(token.tag[1])
+    return [s for s in sections if s.title or s.paragraphs or s.tables]
+
+
+def splits_from_tables(sections: list[Section]) -> dict[str, dict[str, int]]:
+    """Split sizes from a card's "Data Splits" table (`| name | train | test |` / `| cfg | 100 | 10 |`)."""
+    splits: dict[str, dict[str, int]] = {}
+    for section in sections:
+        if "split" not in section.title.lower():
+            continue
+        for table in section.tables:
+            if len(table) < 2 or table[0][0].strip().lower() not in ("name", "config", "configuration", "subset"):
+                continue
+            header = [h.strip() for h in table[0][1:]]
+            for row in table[1:]:
+                cells = [c.replace(",", "").strip() for c in row[1:]]
+                if len(cells) == len(header) and all(c.isdigit() for c in cells):
+                    splits[row[0].strip()] = {h: int(c) for h, c in zip(header, cells)}
+    return splits
+
+
+def inline_text(token) -> str:
+    """The reader-visible text of an inline token: words and code, without images or HTML."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) -> list[str]:
+    """Sentences worth quoting: whole sentences of ordinary length, not link lists or table debris."""
+    out = []
+    for sentence in SENTENCE_END.split(paragraph):
+        words = sentence.split()
+        if min_words <= len(words) <= max_words and sentence[-1:] in ".!" and "http" not in sentence:
+            out.append(sentence)
+    return out

@@ -13,23 +13,29 @@ import time
 import click
 from tabulate import tabulate
 
-from crawler.config import ConfigError, db_path, hub_endpoint
+from crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from crawler.items import URL_PREFIX
 from crawler.normalize import now_iso
 from db import (
     DatabaseError,
     find_artifacts,
     finish_run,
-    get_card,
+    get_capabilities,
     get_run,
     list_runs,
     open_db,
     open_readonly,
     run_query,
+    save_artifacts,
     start_run,
+    stored_sources,
 )
 
-SPIDERS = {"models": "spiders.models.ModelsSpider", "datasets": "spiders.datasets.DatasetsSpider"}
+SPIDERS = {
+    "models": "spiders.models.ModelsSpider",
+    "datasets": "spiders.datasets.DatasetsSpider",
+    "pages": "spiders.pages.PagesSpider",
+}
 
 
 def db_option(command):
@@ -61,20 +67,25 @@ def cli():
 @click.option("--author", help="Only repos of this user or organisation.")
 @click.option("--filter", "filters", multiple=True, help="Hub tag filter (repeatable; all must match).")
 @click.option("--ids", help="Explicit repos, comma-separated (per-repo info endpoint).")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many repos per kind.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many repos per kind (pages: in all).")
 @click.option("--full", is_flag=True, help="A complete pass (every crawl is complete for now).")
 @db_option
 @one_line_errors
 def crawl(what, search, author, filters, ids, limit, full, db):
-    """One crawl run: list repos, fetch their cards, store them; prints progress and a summary."""
+    """One crawl run: list repos, fetch their cards (and pages), store them; prints progress and a summary.
+
+    `all` crawls models and datasets, then visits the pages of the artifacts that most need it: as many
+    as --limit, or one window of the Hub's pages budget (100 anonymous).
+    """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
     from scrapy.utils.project import get_project_settings
+    from twisted.internet import defer
 
     endpoint = hub_endpoint()
     path = db_path(db)
     database = open_db(path)
-    names = list(SPIDERS) if what == "all" else [what]
+    names = ["models", "datasets", "pages"] if what == "all" else [what]
     arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit).items() if v}
     run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
 
@@ -83,15 +94,28 @@ def crawl(what, search, author, filters, ids, limit, full, db):
                       "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
     process = CrawlerProcess(settings)
     started = time.monotonic()
-    crawlers = [process.create_crawler(load_object(SPIDERS[name])) for name in names]  # the process forgets them
-    for crawler in crawlers:
-        process.crawl(crawler, search=search, author=author, filter=list(filters), ids=ids, limit=limit)
-    process.start()
+    spider_args = {
+        name: args for name in names
+        if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids, limit=limit))
+    }  # fmt: skip
+    crawlers = {name: process.create_crawler(load_object(SPIDERS[name])) for name in spider_args}  # the process forgets them
 
-    reasons = [c.stats.get_value("finish_reason") for c in crawlers]
-    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in crawlers]
+    # Listings first (models and datasets side by side), then pages: they visit what the listings stored.
+    listings = [process.crawl(c, **spider_args[n]) for n, c in crawlers.items() if n != "pages"]
+    chain = defer.DeferredList(listings) if listings else defer.succeed(None)
+    if "pages" in crawlers:
+        def crawl_pages(_):
+            if all(c.stats.get_value("finish_reason") == "finished" for n, c in crawlers.items() if n != "pages"):
+                return process.crawl(crawlers["pages"], **spider_args["pages"])
+        chain.addCallback(crawl_pages)
+    chain.addBoth(stop_reactor)
+    process.start(stop_after_crawl=False)
+
+    ran = [c for c in crawlers.values() if c.stats.get_value("finish_reason")]
+    reasons = [c.stats.get_value("finish_reason") for c in ran]
+    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in ran]
     run = get_run(database, run_id)
-    status = "interrupted" if any(r != "finished" for r in reasons) else "finished"
+    status = "interrupted" if any(r != "finished" for r in reasons) or len(ran) < len(crawlers) else "finished"
     message = None
     if status == "finished" and run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):
         status = "failed"
@@ -102,6 +126,32 @@ def crawl(what, search, author, filters, ids, limit, full, db):
         raise click.ClickException(message)
     if status == "interrupted":
         sys.exit(130)
+
+
+def stop_reactor(_=None) -> None:
+    # Imported here: importing the reactor earlier would install Twisted's default one, not Scrapy's asyncio reactor.
+    from twisted.internet import reactor
+
+    if reactor.running:
+        reactor.stop()
+
+
+def spider_arguments(name: str, what: str, *, search, author, filters, ids, limit) -> dict | None:
+    """One spider's arguments; None when it has nothing to do in this run.
+
+    With --ids, `datasets/a/b` goes to the datasets spider and a bare `a/b` to the models spider
+    (or to whichever spider was named). Pages under `all` are bounded by one window of the budget.
+    """
+    id_list = [i.strip() for i in (ids or "").split(",") if i.strip()]
+    if name == "pages":
+        if what == "pages":
+            return {"ids": ids, "limit": limit}
+        return {"ids": ids, "limit": limit or hub_budgets()["pages"][0]}
+    if id_list:
+        is_dataset = [i.startswith("datasets/") for i in id_list]
+        mine = [i.removeprefix("datasets/") for i, d in zip(id_list, is_dataset) if what != "all" or d == (name == "datasets")]
+        return {"ids": ",".join(mine), "limit": limit} if mine else None
+    return {"search": search, "author": author, "filter": list(filters), "limit": limit}
 
 
 def scrapy_settings(settings):
@@ -115,12 +165,32 @@ def summary_line(run: dict, seconds: float) -> str:
     repos = run["items"] or 0
     requests = run["requests"] or 0
     errors = ", ".join(f"{k} {v}" for k, v in sorted(run["errors_by_kind"].items(), key=lambda kv: -kv[1]))
-    per_repo = f" ({requests / repos:.2f} per repo)" if repos else ""
+    pages = run["pages"] or 0
+    per_repo = f" ({(requests - pages) / repos:.2f} per repo, besides pages)" if repos else ""
     return (
         f"run {run['id']} {run['status']} in {seconds:.1f}s: {repos} repos stored, {run['cards']} cards, "
+        f"{pages} pages, "
         f"{run['errors']} errors{f' ({errors})' if errors else ''}, {requests} requests{per_repo}, "
         f"{repos / max(seconds, 1e-6):.1f} repos/s"
     )
+
+
+@cli.command()
+@db_option
+@one_line_errors
+def normalize(db):
+    """Re-derive every artifact's fields, capabilities and eval results from the stored raw data (no crawl)."""
+    from crawler.normalize import derive_artifact, sources_from_rows
+
+    database = open_db(db_path(db))
+    started, done, batch = time.monotonic(), 0, []
+    for stored in stored_sources(database):
+        batch.append(derive_artifact(sources_from_rows(*stored)))
+        if len(batch) >= 500:
+            done += save_artifacts(database, batch)
+            batch = []
+    done += save_artifacts(database, batch)
+    click.echo(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
 
 
 @cli.command()
@@ -162,7 +232,7 @@ def runs(fmt, limit, db):
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    columns = ["id", "started_at", "finished_at", "status", "spiders", "requests", "items", "cards", "errors"]
+    columns = ["id", "started_at", "finished_at", "status", "spiders", "requests", "items", "cards", "pages", "errors"]
     click.echo(tabulate([[r[c] for c in columns] for r in rows], headers=columns))
 
 
@@ -200,7 +270,6 @@ def resolve_identifier(database, identifier: str) -> dict:
 def artifact_view(database, artifact: dict) -> dict:
     """The contract's `show` JSON shape."""
     kind = artifact["kind"]
-    card = get_card(database, artifact["id"])
     return {
         "kind": kind,
         "repo_id": artifact["repo_id"],
@@ -218,8 +287,16 @@ def artifact_view(database, artifact: dict) -> dict:
         "parameters": artifact["parameters"],
         "tasks": artifact["tasks"] or [],
         "languages": artifact["languages"] or [],
-        "card_length": card["length"] if card else None,
-        "capabilities": [],
+        "card_length": artifact["card_length"],
+        "card_sections": artifact["card_sections"] or [],
+        "rows": artifact["rows"],
+        "base_models": artifact["base_models"] or [],
+        "datasets": artifact["datasets"] or [],
+        "libraries": artifact["libraries"] or [],
+        "capabilities": get_capabilities(database, artifact["id"]),
+        "eval_results": [dict(r) for r in database.query(
+            "select dataset, dataset_name, config, split, metric, value, verified, source from eval_results "
+            "where artifact_id = ? order by id", [artifact["id"]])],
         "scores": {"overall": None, "adoption": None, "quality": None, "ecosystem": None, "match_graph": None},
         "times_matched": 0,
         "errors": artifact["errors"] or [],

@@ -29,6 +29,7 @@ def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
         "listing_pages": stats.get("hubcrawl/listing_pages", 0),
         "items": stats.get("hubcrawl/artifacts_stored", 0),
         "cards": stats.get("hubcrawl/cards_fetched", 0),
+        "pages": stats.get("hubcrawl/pages_stored", 0),
     }
     prefix = "hubcrawl/errors/"
     errors = {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
@@ -114,7 +115,7 @@ class HubProgress:
         done = stats.get("item_scraped_count", 0)
         line = (
             f"[{spider.name}] {'done: ' if final else ''}{stats.get('hubcrawl/repos_listed', 0)} listed, "
-            f"{counts['cards']} cards, {done} repos done, {sum(errors.values())} errors, "
+            f"{counts['cards']} cards, {counts['pages']} pages, {done} done, {sum(errors.values())} errors, "
             f"{counts['requests']} requests, {done / elapsed:.1f} repos/s"
         )
         if stats.get("hubcrawl/status_429"):

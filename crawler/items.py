@@ -34,3 +34,16 @@ def split_artifact_key(key: str) -> tuple[str, str]:
     if key.startswith("datasets/"):
         return "dataset", key[len("datasets/") :]
     return "model", key
+
+
+@dataclass
+class PageItem:
+    """The HTML page of one repo (the `pages` spider)."""
+
+    kind: str
+    repo_id: str
+    url: str
+    fetched_at: str
+    status: int | None = None
+    html: str | None = None
+    fetch_errors: list[dict] = field(default_factory=list)

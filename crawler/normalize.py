@@ -6,15 +6,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any
 
+from huggingface_hub import parse_eval_result_entries
 from huggingface_hub.hf_api import DatasetInfo, ModelInfo
+from huggingface_hub.repocard_data import model_index_to_eval_results
 
-from crawler.cards import ParsedCard, decode_card, parse_card
+from crawler.capabilities import derive_capabilities
+from crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
+from crawler.config import hub_endpoint
 from crawler.items import ArtifactItem, artifact_key
+from crawler.pages import ParsedPage, page_fields
 
 # Repos created before the Hub stored creation dates all carry this value: it means "unknown".
 CREATED_AT_SENTINEL = "2022-03-02T23:29:04"
@@ -55,32 +61,81 @@ IGNORED_FILES = {".gitattributes", "README.md"}
 
 
 @dataclass
+class Sources:
+    """Everything known about one repo, raw: what the crawl fetched or what the database kept."""
+
+    kind: str
+    repo_id: str
+    record: dict | None
+    fetched_at: str
+    card: ParsedCard | None = None
+    card_url: str | None = None
+    page: ParsedPage | None = None
+    page_url: str | None = None
+    fetch_errors: list[dict] = field(default_factory=list)
+
+
+@dataclass
 class NormalizedArtifact:
     artifact: dict  # the `artifacts` row
-    card: dict | None  # the `cards` row, when a card answer (200) came back
+    card: dict | None  # the `cards` row, when a card answer (200) came back in this crawl
+    capabilities: list[dict]
+    eval_results: list[dict]
     errors: list[dict]
 
 
 def normalize_artifact(item: ArtifactItem) -> NormalizedArtifact:
     """Every database row one crawled repo yields. Never raises on bad Hub data."""
-    errors = list(item.fetch_errors)
-    info = None
-    if item.record is not None:
-        info, record_errors = parse_api_record(item.kind, item.record)
-        errors += record_errors
-
-    parsed = None
-    card_row = None
+    sources = Sources(item.kind, item.repo_id, item.record, item.fetched_at, card_url=item.card_url,
+                      fetch_errors=list(item.fetch_errors))
+    text = None
     if item.card_body is not None:
         text, decode_errors = decode_card(item.card_body)
-        parsed = parse_card(item.kind, text)
-        parsed.errors[:0] = decode_errors
-        errors += parsed.errors
-        card_row = card_row_for(item, parsed, text)
+        sources.card = parse_card(item.kind, text)
+        sources.card.errors[:0] = decode_errors
+    normalized = derive_artifact(sources)
+    if sources.card is not None:
+        normalized.card = card_row_for(sources, text)
+    return normalized
 
-    artifact = derive_fields(item.kind, item.repo_id, item.record or {}, info, parsed)
-    artifact.update(fetched_at=item.fetched_at, errors=errors, record=item.record)
-    return NormalizedArtifact(artifact=artifact, card=card_row, errors=errors)
+
+def derive_artifact(src: Sources) -> NormalizedArtifact:
+    """The pure core: raw sources in, the artifact row, its capabilities and eval results out.
+
+    The crawl pipeline, the pages pipeline and `hubcrawl normalize` all come through here.
+    """
+    errors = list(src.fetch_errors)
+    info = None
+    if src.record is not None:
+        info, record_errors = parse_api_record(src.kind, src.record)
+        errors += record_errors
+    card = src.card
+    card_url = src.card_url
+    if card is not None:
+        errors += card.errors
+    elif src.page is not None and src.page.card_text:
+        # A gated repo's page shows the card that /resolve/ refused: its text is still evidence.
+        card, card_url = ParsedCard({}, src.page.card_text, False, readable=True), src.page_url
+    if src.page is not None:
+        errors += src.page.errors
+
+    artifact = derive_fields(src.kind, src.repo_id, src.record or {}, info, card)
+    sections = parse_card_sections(card.body) if card is not None else []
+    evals = eval_results_from(card.front_matter if card is not None else {}, src.record or {})
+    artifact.update(card_fields(src.kind, artifact, card, sections))
+    if src.page is not None:
+        artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
+    urls = {"api": api_url(src.kind, src.repo_id), "card": card_url, "page": src.page_url}
+    capabilities = derive_capabilities(artifact, sections, evals, urls)
+    artifact.update(
+        fetched_at=src.fetched_at,
+        errors=errors,
+        fetch_errors=src.fetch_errors,
+        record=src.record,
+        eval_count=len(evals),
+        capability_count=len(capabilities),
+    )
+    return NormalizedArtifact(artifact, None, capabilities, evals, errors)
 
 
 def parse_api_record(kind: str, record: dict) -> tuple[ModelInfo | DatasetInfo | None, list[dict]]:
@@ -92,20 +147,25 @@ def parse_api_record(kind: str, record: dict) -> tuple[ModelInfo | DatasetInfo |
         return None, [{"kind": "record_invalid", "detail": f"{exc.__class__.__name__}: {exc}"[:300]}]
 
 
-def card_row_for(item: ArtifactItem, parsed: ParsedCard, text: str) -> dict:
+def card_row_for(src: Sources, text: str) -> dict:
+    card = src.card
     return {
-        "artifact_id": artifact_key(item.kind, item.repo_id),
-        "url": item.card_url,
-        "sha": (item.record or {}).get("sha"),
-        "front_matter": parsed.front_matter,
-        "has_front_matter": parsed.has_front_matter,
-        "body": parsed.body,
-        "length": len(parsed.body.strip()),
+        "artifact_id": artifact_key(src.kind, src.repo_id),
+        "url": src.card_url,
+        "sha": (src.record or {}).get("sha"),
+        "front_matter": card.front_matter,
+        "has_front_matter": card.has_front_matter,
+        "body": card.body,
+        "length": len(card.body.strip()),
         # The raw text is only worth its space when the parser could not read it.
-        "raw_text": text if parsed.card is None and parsed.has_front_matter else None,
-        "errors": parsed.errors,
-        "fetched_at": item.fetched_at,
+        "raw_text": None if card.readable else text,
+        "errors": card.errors,
+        "fetched_at": src.fetched_at,
     }
+
+
+def api_url(kind: str, repo_id: str) -> str:
+    return f"{hub_endpoint()}/api/{kind}s/{repo_id}"
 
 
 def derive_fields(
@@ -118,7 +178,7 @@ def derive_fields(
     """The feature columns of `artifacts` from what the API and the card say."""
     # The API's cardData is the Hub's own parse of the card; a card we fetched is newer or equal.
     meta = dict(record.get("cardData") or {})
-    if card is not None and card.card is not None:
+    if card is not None and card.readable:
         meta.update(card.front_matter)
     tags = [t for t in (record.get("tags") or []) if isinstance(t, str)]
     siblings = [s.get("rfilename", "") for s in record.get("siblings") or [] if isinstance(s, dict)]
@@ -127,7 +187,8 @@ def derive_fields(
     license = licenses[0] if licenses else None
     gated = gated_mode(record, meta)
     tasks = task_list(kind, record, meta, tags)
-    return {
+    parameters, parameters_from = parameter_count(record)
+    fields = {
         "id": artifact_key(kind, repo_id),
         "kind": kind,
         "repo_id": repo_id,
@@ -150,7 +211,8 @@ def derive_fields(
         "task": tasks[0] if tasks else None,
         "tasks": tasks,
         "library_name": record.get("library_name") or meta.get("library_name"),
-        "parameters": parameter_count(record),
+        "libraries": libraries(record, meta, tags),
+        "parameters": parameters,
         "formats": model_formats(siblings, tags) if kind == "model" else dataset_formats(siblings, tags),
         "languages": languages(meta, tags),
         "tags": tags,
@@ -158,8 +220,17 @@ def derive_fields(
         "base_models": base_models(meta, tags) if kind == "model" else [],
         "papers": sorted({t.split(":", 1)[1] for t in tags if t.startswith("arxiv:")}),
         "spaces": len(record.get("spaces") or []) if "spaces" in record else None,
-        "card_length": len(card.body.strip()) if card is not None else None,
+        "children": record.get("childrenModelCount"),
+        "inference": inference_mode(record, tags),
+        "modalities": sorted({t.split(":", 1)[1] for t in tags if t.startswith("modality:")}),
+        "provenance": {
+            "parameters": parameters_from,
+            "formats": "siblings and tags" if siblings else ("tags" if tags else None),
+        },
     }
+    if kind == "dataset":
+        fields.update(dataset_stats(meta))
+    return fields
 
 
 def as_list(value: Any) -> list:
@@ -211,13 +282,13 @@ def task_list(kind: str, record: dict, meta: dict, tags: list[str]) -> list[str]
     return dedupe(str(t) for t in found if t)
 
 
-def parameter_count(record: dict) -> int | None:
-    """Counted parameters only (safetensors, then GGUF metadata); never guessed from a name."""
+def parameter_count(record: dict) -> tuple[int | None, str | None]:
+    """Counted parameters (safetensors, then GGUF metadata) and where they came from; never guessed."""
     for key in ("safetensors", "gguf"):
         total = (record.get(key) or {}).get("total")
         if isinstance(total, int) and total > 0:
-            return total
-    return None
+            return total, f"{key}.total"
+    return None, None
 
 
 def model_formats(siblings: list[str], tags: list[str]) -> list[str]:
@@ -276,3 +347,207 @@ def dedupe(values) -> list:
 def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+
+
+def libraries(record: dict, meta: dict, tags: list[str]) -> list[str]:
+    found = [record.get("library_name") or meta.get("library_name")]
+    found += [t.split(":", 1)[1] for t in tags if t.startswith("library:")]
+    return dedupe(str(v) for v in found if v)
+
+
+def inference_mode(record: dict, tags: list[str]) -> str | None:
+    """How one can run it hosted: 'warm' (serverless now), or 'endpoints' (Inference Endpoints-compatible)."""
+    if record.get("inference") == "warm":
+        return "warm"
+    if "endpoints_compatible" in tags:
+        return "endpoints"
+    return None
+
+
+def dataset_stats(meta: dict) -> dict:
+    """Rows, bytes, configs and splits as the card's `dataset_info` / `configs` state them."""
+    infos = meta.get("dataset_info")
+    infos = infos if isinstance(infos, list) else [infos] if isinstance(infos, dict) else []
+    splits: dict[str, dict[str, int]] = {}
+    size = download = 0
+    for info in infos:
+        if not isinstance(info, dict):
+            continue
+        config = str(info.get("config_name") or "default")
+        for split in info.get("splits") or []:
+            if isinstance(split, dict) and isinstance(split.get("num_examples"), int):
+                splits.setdefault(config, {})[str(split.get("name"))] = split["num_examples"]
+        size += info["dataset_size"] if isinstance(info.get("dataset_size"), int) else 0
+        download += info["download_size"] if isinstance(info.get("download_size"), int) else 0
+    configs = [str(c.get("config_name")) for c in as_list(meta.get("configs")) if isinstance(c, dict) and c.get("config_name")]
+    configs = dedupe(configs + [c for c in splits if c != "default" or len(splits) > 1])
+    size_categories = meta.get("size_categories")
+    if isinstance(size_categories, dict):  # per-config categories, as old multi-config cards have
+        size_categories = sorted({v for vs in size_categories.values() for v in as_list(vs)})
+    return {
+        "size_categories": [str(v) for v in as_list(size_categories)],
+        "splits": splits,
+        "rows": sum(n for config in splits.values() for n in config.values()) or None,
+        "bytes": size or None,
+        "download_bytes": download or None,
+        "configs": configs,
+        "annotations_creators": [str(v) for v in as_list(meta.get("annotations_creators"))],
+        "source_datasets": [str(v) for v in as_list(meta.get("source_datasets"))],
+        "provenance_rows": "card dataset_info" if splits else None,
+    }
+
+
+# Sentences in which a card states its parameter count: "7 billion parameters", "Number of Parameters: 3.09B".
+# An explicit "Number of Parameters" wins; a bound ("< 1B") or the end of a range ("0.5 to 72B") is no count.
+PARAMETER_PATTERNS = [
+    re.compile(r"number of parameters\W{0,4}(\d+(?:\.\d+)?)\s*(billion|million|[BM])\b", re.I),
+    re.compile(r"(?<![<>~≈\d.])(?<!to )(?<![<>~≈] )(?<!-)\b(\d+(?:\.\d+)?)\s*(billion|million|[BM])\s+parameters\b", re.I),
+]
+SCALE = {"b": 1_000_000_000, "billion": 1_000_000_000, "m": 1_000_000, "million": 1_000_000}
+BASE_MODEL_PATTERNS = [
+    re.compile(r"fine-tuned version of \[?([\w.-]+/[\w.-]+)\]?"),
+    re.compile(r"original model\W{0,4}(?:https?://[^/\s]+/)([\w.-]+/[\w.-]+)", re.I),
+]
+
+
+def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> dict:
+    """What the card's body adds: quality signals, and facts the API did not state."""
+    if card is None:
+        return {"card_length": None, "card_sections": [], "has_license": bool(fields["license"])}
+    out = {
+        "card_length": len(card.body.strip()),
+        "card_sections": sorted({k for s in sections for k in s.kinds}),
+        "has_license": bool(fields["license"]),
+    }
+    provenance = dict(fields["provenance"])
+    if fields["parameters"] is None:
+        for pattern in PARAMETER_PATTERNS:
+            match = pattern.search(card.body)
+            if match:
+                out["parameters"] = round(float(match.group(1)) * SCALE[match.group(2).lower()])
+                provenance["parameters"] = f"card: {sentence_around(card.body, match)}"
+                break
+    if kind == "dataset" and not fields.get("splits"):
+        splits = splits_from_tables(sections)
+        if splits:
+            out["splits"] = splits
+            out["rows"] = sum(n for by_split in splits.values() for n in by_split.values())
+            out["provenance_rows"] = "card Data Splits table"
+    if kind == "model":
+        stated = [m.group(1) for p in BASE_MODEL_PATTERNS for m in p.finditer(card.body)]
+        if stated:
+            out["base_models"] = dedupe(fields["base_models"] + stated)
+        if not provenance.get("formats"):  # no file list: the card's own words about its files
+            found = set(fields["formats"])
+            if (fields["library_name"] or "") == "transformers.js" or re.search(r"\.onnx\b", card.body):
+                found.add("ONNX")
+            if re.search(r"\.gguf\b", card.body):
+                found.add("GGUF")
+            if found != set(fields["formats"]):
+                out["formats"] = [f for f in FORMAT_ORDER if f in found]
+                provenance["formats"] = "card"
+    out["provenance"] = provenance
+    return out
+
+
+def sentence_around(text: str, match: re.Match) -> str:
+    start = max(text.rfind("\n", 0, match.start()), text.rfind(". ", 0, match.start()) + 1, 0)
+    end = min(i for i in (text.find("\n", match.end()), text.find(". ", match.end()), len(text)) if i >= 0)
+    return " ".join(text[start:end + 1].split()).strip("*-# ")
+
+
+def merge_page_fields(kind: str, fields: dict, page: dict) -> dict:
+    """The page fills what the API and the card left open (and carries counts only it has)."""
+    out = {
+        "discussions": (page.get("discussions") or {}).get("total"),
+        "card_validation_errors": page.get("card_validation_errors") or [],
+        "paper_titles": page.get("paper_titles") or [],
+        "viewer": page.get("viewer"),
+    }
+    if page.get("rows") and kind == "dataset":
+        out["rows"] = page["rows"]
+        out["provenance_rows"] = "page (dataset viewer)"
+    if page.get("viewer_modalities"):
+        out["modalities"] = dedupe(fields["modalities"] + page["viewer_modalities"])
+    if page.get("viewer_formats") and kind == "dataset":
+        out["formats"] = sorted(set(fields["formats"]) | set(page["viewer_formats"]))
+    if page.get("viewer_libraries"):
+        out["libraries"] = dedupe(fields["libraries"] + page["viewer_libraries"])
+    if fields["parameters"] is None and page.get("gguf_total"):
+        out["parameters"] = page["gguf_total"]
+        out["provenance"] = dict(fields["provenance"], parameters="page gguf.total")
+    for key, column in (("downloads", "downloads"), ("downloadsAllTime", "downloads_all_time"), ("likes", "likes")):
+        if fields.get(column) is None and isinstance(page.get(key), int):
+            out[column] = page[key]
+    if fields.get("gated") is None and page.get("gated") in ("auto", "manual"):
+        out["gated"] = page["gated"]
+        out["pricing"] = pricing(fields["license"], page["gated"])
+    return out
+
+
+def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
+    """Eval results through huggingface_hub's parsers: the card's `model-index` and the API's `evalResults`."""
+    out = []
+    model_index = front_matter.get("model-index")
+    if model_index:
+        try:
+            _, results = model_index_to_eval_results(model_index)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            results = []  # already recorded as a card_metadata error by parse_card
+        for r in results:
+            if isinstance(r.metric_value, (int, float)) and not isinstance(r.metric_value, bool):
+                out.append({
+                    "source": "model-index", "task": r.task_type, "dataset": r.dataset_type,
+                    "dataset_name": r.dataset_name, "config": r.dataset_config, "split": r.dataset_split,
+                    "metric": r.metric_type, "metric_name": r.metric_name, "value": float(r.metric_value),
+                    "verified": bool(r.verified),
+                })  # fmt: skip
+    entries = record.get("evalResults")
+    if isinstance(entries, list):
+        try:
+            parsed = parse_eval_result_entries(entries)
+        except (KeyError, TypeError, ValueError):
+            parsed = []
+        for e in parsed:
+            if isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+                out.append({
+                    "source": "eval_results", "task": e.task_id, "dataset": e.dataset_id, "dataset_name": e.dataset_id,
+                    "config": None, "split": None, "metric": e.task_id, "metric_name": None,
+                    "value": float(e.value), "verified": bool(e.verify_token),
+                })  # fmt: skip
+    return out
+
+
+def sources_from_rows(artifact: dict, card: dict | None, page: dict | None) -> Sources:
+    """Rebuild a repo's raw sources from its stored rows, for re-normalizing without a crawl."""
+    sources = Sources(artifact["kind"], artifact["repo_id"], artifact.get("record"), artifact["fetched_at"],
+                      fetch_errors=artifact.get("fetch_errors") or [])
+    if card is not None:
+        if card.get("raw_text"):  # the parser could not read it then; a newer parser may now
+            sources.card = parse_card(artifact["kind"], card["raw_text"])
+        else:
+            sources.card = ParsedCard(card["front_matter"] or {}, card["body"] or "", bool(card["has_front_matter"]),
+                                      readable=True, errors=card["errors"] or [])
+        sources.card_url = card["url"]
+    if page is not None:
+        sources.page, sources.page_url = page_from_row(page), page["url"]
+    return sources
+
+
+def page_from_row(page: dict) -> ParsedPage:
+    props = page.get("props")
+    return ParsedPage(props=props, fields=page_fields(props) if props else {}, card_text=page.get("card_text"),
+                      errors=page.get("errors") or [])
+
+
+def page_row_for(kind: str, repo_id: str, url: str, fetched_at: str, status: int | None,
+                 parsed: ParsedPage | None, fetch_errors: list[dict]) -> dict:
+    return {
+        "artifact_id": artifact_key(kind, repo_id),
+        "url": url,
+        "status": status,
+        "props": parsed.props if parsed else None,
+        "card_text": parsed.card_text if parsed else None,
+        "errors": fetch_errors + (parsed.errors if parsed else []),
+        "fetched_at": fetched_at,
+    }

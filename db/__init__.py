@@ -16,8 +16,12 @@ import sqlite_utils
 
 JSON_COLUMNS = {
     "artifacts": ("licenses", "tasks", "formats", "languages", "tags", "datasets", "base_models", "papers",
-                  "errors", "record"),
+                  "libraries", "modalities", "provenance", "size_categories", "splits", "configs",
+                  "annotations_creators", "source_datasets", "card_sections", "card_validation_errors",
+                  "paper_titles", "errors", "fetch_errors", "record"),
     "cards": ("front_matter", "errors"),
+    "capabilities": ("evidence",),
+    "pages": ("props", "errors"),
     "crawl_runs": ("arguments", "errors_by_kind"),
 }  # fmt: skip
 
@@ -30,9 +34,37 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "license": str, "licenses": str, "license_name": str, "pricing": str, "task": str,
             "tasks": str, "library_name": str, "parameters": int, "formats": str, "languages": str,
             "tags": str, "datasets": str, "base_models": str, "papers": str, "spaces": int,
-            "card_length": int, "fetched_at": str, "errors": str, "record": str,
+            # adoption, ecosystem and quality signals
+            "children": int, "libraries": str, "inference": str, "modalities": str, "discussions": int,
+            "card_length": int, "card_sections": str, "has_license": int, "card_validation_errors": str,
+            "eval_count": int, "capability_count": int, "paper_titles": str, "viewer": str,
+            # datasets: size and shape
+            "size_categories": str, "rows": int, "bytes": int, "download_bytes": int, "splits": str,
+            "configs": str, "annotations_creators": str, "source_datasets": str,
+            # where derived values came from, and what went wrong
+            "provenance": str, "provenance_rows": str, "fetched_at": str, "errors": str, "fetch_errors": str,
+            "record": str,
         },
         "pk": "id",
+    },
+    "capabilities": {
+        "columns": {"id": int, "artifact_id": str, "position": int, "title": str, "text": str, "evidence": str},
+        "pk": "id",
+        "foreign_keys": [("artifact_id", "artifacts", "id")],
+    },
+    "eval_results": {
+        "columns": {
+            "id": int, "artifact_id": str, "source": str, "task": str, "dataset": str, "dataset_name": str,
+            "config": str, "split": str, "metric": str, "metric_name": str, "value": float, "verified": int,
+        },
+        "pk": "id",
+        "foreign_keys": [("artifact_id", "artifacts", "id")],
+    },
+    "pages": {
+        "columns": {"artifact_id": str, "url": str, "status": int, "props": str, "card_text": str,
+                    "errors": str, "fetched_at": str},
+        "pk": "artifact_id",
+        "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
     "cards": {
         "columns": {
@@ -46,7 +78,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "columns": {
             "id": int, "started_at": str, "finished_at": str, "status": str, "spiders": str,
             "endpoint": str, "arguments": str, "requests": int, "listing_pages": int, "items": int,
-            "cards": int, "errors": int, "errors_by_kind": str, "message": str,
+            "cards": int, "pages": int, "errors": int, "errors_by_kind": str, "message": str,
         },
         "pk": "id",
     },
@@ -54,6 +86,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
 
 INDEXES = [
     ("artifacts", ["kind", "repo_id"], True),
+    ("capabilities", ["artifact_id"], False),
+    ("eval_results", ["artifact_id"], False),
     ("artifacts", ["hub_id"], False),
     ("artifacts", ["task"], False),
 ]
@@ -116,17 +150,73 @@ def encode_row(table: str, row: dict) -> dict:
 
 
 def save_artifacts(db: sqlite_utils.Database, batch: Iterable[Any]) -> int:
-    """Upsert a batch of normalized artifacts (and their cards) in one transaction."""
-    artifacts, cards = [], []
+    """Upsert a batch of normalized artifacts, with their cards, capabilities and eval results, in one
+    transaction. An artifact's capabilities and eval results are replaced as a whole."""
+    artifacts, cards, capabilities, evals = [], [], [], []
     for normalized in batch:
+        artifact_id = normalized.artifact["id"]
         artifacts.append(encode_row("artifacts", normalized.artifact))
         if normalized.card is not None:
             cards.append(encode_row("cards", normalized.card))
+        for position, cap in enumerate(normalized.capabilities):
+            capabilities.append(encode_row("capabilities", dict(cap, artifact_id=artifact_id, position=position)))
+        evals.extend(dict(e, artifact_id=artifact_id) for e in normalized.eval_results)
+    ids = [a["id"] for a in artifacts]
     with db.atomic():
         db["artifacts"].upsert_all(artifacts, pk="id")
         if cards:
             db["cards"].upsert_all(cards, pk="artifact_id")
+        for table in ("capabilities", "eval_results"):
+            for chunk in chunked(ids, 500):
+                db.execute(f"delete from {table} where artifact_id in ({','.join('?' * len(chunk))})", chunk)
+        if capabilities:
+            db["capabilities"].insert_all(capabilities)
+        if evals:
+            db["eval_results"].insert_all(evals)
     return len(artifacts)
+
+
+def save_page(db: sqlite_utils.Database, page: dict) -> None:
+    with db.atomic():
+        db["pages"].upsert(encode_row("pages", page), pk="artifact_id")
+
+
+def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None = None, batch_size: int = 500):
+    """(artifact, card, page) rows as stored, decoded; every artifact when no ids are given."""
+    if artifact_ids is None:
+        ids = [r["id"] for r in db.query("select id from artifacts order by id")]
+    else:
+        ids = list(artifact_ids)
+    for chunk in chunked(ids, batch_size):
+        marks = ",".join("?" * len(chunk))
+        artifacts = {r["id"]: decode_row("artifacts", r) for r in db.query(f"select * from artifacts where id in ({marks})", chunk)}
+        cards = {r["artifact_id"]: decode_row("cards", r) for r in db.query(f"select * from cards where artifact_id in ({marks})", chunk)}
+        pages = {r["artifact_id"]: decode_row("pages", r) for r in db.query(f"select * from pages where artifact_id in ({marks})", chunk)}
+        for artifact_id in chunk:
+            if artifact_id in artifacts:
+                yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id)
+
+
+def artifacts_for_pages(db: sqlite_utils.Database, kind: str | None, limit: int | None) -> list[dict]:
+    """Which pages to visit first: never visited or changed since the visit, then the most adopted."""
+    where = "where a.kind = ?" if kind else ""
+    sql = f"""
+        select a.kind, a.repo_id from artifacts a left join pages p on p.artifact_id = a.id {where}
+        order by (p.fetched_at is null or a.last_modified > p.fetched_at) desc,
+                 coalesce(a.downloads, 0) desc, coalesce(a.likes, 0) desc, a.id
+        {"limit ?" if limit else ""}"""
+    params = ([kind] if kind else []) + ([limit] if limit else [])
+    return list(db.query(sql, params))
+
+
+def get_capabilities(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
+    rows = db.query("select title, text, evidence from capabilities where artifact_id = ? order by position", [artifact_id])
+    return [decode_row("capabilities", r) for r in rows]
+
+
+def chunked(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def start_run(db: sqlite_utils.Database, *, spiders: list[str], endpoint: str, arguments: dict, started_at: str) -> int:
@@ -145,6 +235,7 @@ def start_run(db: sqlite_utils.Database, *, spiders: list[str], endpoint: str, a
                     "listing_pages": 0,
                     "items": 0,
                     "cards": 0,
+                    "pages": 0,
                     "errors": 0,
                     "errors_by_kind": {},
                 },

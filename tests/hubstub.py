@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import json
 import random
 import sys
@@ -53,6 +54,7 @@ class Repo:
     card_status: int = 200  # a fixed answer for the card (404, 503 …) instead of the bytes
     renamed_to: str | None = None  # the repo's current id, when it was renamed
     card_location: str | None = None  # an absolute URL the card redirects to (a CDN on another host)
+    page_has_props: bool = True  # False: the page lacks the header props (a layout change)
 
     @property
     def id(self) -> str:
@@ -204,7 +206,7 @@ def awkward_repos() -> list[Repo]:
         repo_id = f"stub-faults/{name}"
         base.record.update(id=repo_id, modelId=repo_id, author="stub-faults", _id=object_id(repo_id), sha=commit_sha(repo_id))
         for key, value in changes.items():
-            setattr(base, key, value) if key in ("card", "card_status", "renamed_to") else base.record.update({key: value})
+            setattr(base, key, value) if hasattr(base, key) and key != "record" else base.record.update({key: value})
         out.append(base)
         return base
 
@@ -219,6 +221,7 @@ def awkward_repos() -> list[Repo]:
     model("huge-card", card=b"---\nlicense: mit\n---\n\n" + b"x" * (3 * 1024 * 1024))
     model("bad-model-index", card=b"---\nlicense: mit\nmodel-index:\n- name: x\n  results: nope\n---\n\n# Bad index\n")
     model("no-front-matter", card=b"# Plain card\n\nNo metadata here.\n")
+    model("page-without-props", page_has_props=False)
     renamed = model("renamed-old")
     renamed.renamed_to = "stub-faults/renamed-new"
     gated_ds = dataset_repo(90_500, rng)
@@ -398,7 +401,7 @@ class HubHandler(BaseHTTPRequestHandler):
             repo_id, _, file_part = rest.partition("/resolve/")
             revision, _, filename = file_part.partition("/")
             return self.card(kind, repo_id, revision, filename)
-        return self.send_json(404, {"error": "Not Found"})
+        return self.page(kind, rest)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -473,6 +476,12 @@ class HubHandler(BaseHTTPRequestHandler):
             return self.send_json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
         self.send_bytes(200, repo.card, "text/plain; charset=utf-8")
 
+    def page(self, kind: str, repo_id: str):
+        repo = self.hub.data.get(kind, repo_id)
+        if repo is None:
+            return self.send_bytes(404, b"<html><body>404</body></html>", "text/html; charset=utf-8")
+        self.send_bytes(200, render_page(repo).encode(), "text/html; charset=utf-8")
+
     # -- writing -----------------------------------------------------------------------------
 
     @staticmethod
@@ -503,6 +512,30 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def render_page(repo: Repo) -> str:
+    """A repo page shaped like the Hub's: a header Svelte island with JSON props, then the rendered card."""
+    record = repo.record
+    target = "ModelHeader" if repo.kind == "model" else "DatasetHeader"
+    obj = dict(record, cardExists=repo.card is not None, tag_objs=[
+        {"id": t, "type": "arxiv", "extra": {"paperTitle": f"Paper {t.split(':')[1]}"}} if t.startswith("arxiv:")
+        else {"id": t, "type": "other"} for t in record.get("tags", [])
+    ])  # fmt: skip
+    if repo.kind == "dataset":
+        rows = sum(s["num_examples"] for s in record.get("cardData", {}).get("dataset_info", {}).get("splits", []))
+        obj["datasetsServerInfo"] = {"viewer": "viewer", "numRows": rows, "libraries": ["datasets", "pandas"],
+                                     "formats": ["parquet"], "modalities": ["text"]}
+    props = {"activeTab": "modelCard" if repo.kind == "model" else "datasetCard", repo.kind: obj,
+             "discussionsStats": {"open": 2, "closed": 1, "total": 3}}
+    header = (f'<div class="SVELTE_HYDRATER contents" data-target="{target}" '
+              f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>') if repo.page_has_props else ""
+    card = ""
+    if repo.card is not None:
+        text = repo.card.decode("utf-8", errors="replace").split("---", 2)[-1]
+        paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+        card = f'<section><div class="py-4 prose hf-sanitized"><div class="not-prose">metadata</div>{paragraphs}</div></section>'
+    return f"<!doctype html><html><head><title>{html.escape(repo.id)}</title></head><body>{header}<main>{card}</main></body></html>"
 
 
 def dict_multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -1,0 +1,406 @@
+"""Capability text: an artifact decomposed into what it can do, each claim with the evidence it rests on.
+
+Pure functions over normalized fields, card sections and eval results. The rule that keeps the text
+honest: every value a sentence states is taken from an evidence entry, and every number in a text
+also stands in its evidence (as `value` or `display`). Where a card says little, fewer capabilities
+come out; nothing is padded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.cards import Section, prose_sentences
+
+MAX_CAPABILITIES = 8
+
+# What a Hub task tag means, in words a reader compares on.
+TASK_TITLES = {
+    "question-answering": "extractive question answering",
+    "table-question-answering": "question answering over tables",
+    "text-classification": "text classification",
+    "token-classification": "token classification (entities, parts of speech)",
+    "zero-shot-classification": "zero-shot classification via NLI",
+    "text-generation": "text generation",
+    "text2text-generation": "text-to-text generation",
+    "summarization": "summarization",
+    "translation": "translation",
+    "fill-mask": "masked-token prediction",
+    "sentence-similarity": "sentence embeddings for similarity search",
+    "feature-extraction": "feature extraction (embeddings)",
+    "text-ranking": "passage re-ranking",
+    "automatic-speech-recognition": "speech recognition",
+    "image-classification": "image classification",
+    "object-detection": "object detection",
+    "text-to-image": "text-to-image generation",
+    "image-to-text": "image captioning",
+}
+DATASET_TASK_TITLES = {task: f"data for {title}" for task, title in TASK_TITLES.items()}
+# Curation practices a dataset card may state, and the words that state them.
+CURATION_TERMS = {
+    "deduplication": ("dedup", "duplicate"),
+    "filtering": ("filter",),
+    "licence checks": ("licens", "license"),
+    "opt-out": ("opt-out", "opt out"),
+    "personal data removal": ("personal", "anonymi", "pii"),
+    "human annotation": ("annotat", "crowdworker", "crowdsourc"),
+}
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def derive_capabilities(fields: dict, sections: list[Section], evals: list[dict], urls: dict) -> list[dict]:
+    builders = MODEL_BUILDERS if fields["kind"] == "model" else DATASET_BUILDERS
+    capabilities = []
+    for build in builders:
+        for capability in build(fields, sections, evals, urls) or []:
+            if capability and capability["evidence"]:
+                capabilities.append(capability)
+    return capabilities[:MAX_CAPABILITIES]
+
+
+# -- evidence helpers --------------------------------------------------------------------------
+
+
+def field_evidence(name: str, value, url: str | None, source: str = "api", display: str | None = None) -> dict:
+    entry = {"source": source, "field": name, "value": value, "url": url}
+    if display is not None:
+        entry["display"] = display
+    return entry
+
+
+def quote_evidence(section: Section, sentence: str, url: str | None) -> dict:
+    return {"source": "card", "section": section.title or "(introduction)", "quote": sentence, "url": url}
+
+
+def first_sentences(sections: list[Section], kinds: tuple[str, ...], limit: int = 2) -> list[tuple[Section, str]]:
+    """The first prose sentences of the sections of these kinds (in card order)."""
+    out = []
+    for section in sections:
+        if any(k in section.kinds for k in kinds):
+            for paragraph in section.paragraphs:
+                for sentence in prose_sentences(paragraph):
+                    out.append((section, sentence))
+                    if len(out) >= limit:
+                        return out
+    return out
+
+
+def description_sentences(sections: list[Section], limit: int = 2) -> list[tuple[Section, str]]:
+    """What the card says the artifact is: its description section, else its opening prose."""
+    found = first_sentences(sections, ("description",), limit)
+    if found:
+        return found
+    for section in sections[:3]:
+        if not section.kinds or section.level <= 1:
+            for paragraph in section.paragraphs:
+                sentences = prose_sentences(paragraph)
+                if sentences:
+                    return [(section, s) for s in sentences[:limit]]
+    return []
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def capability(title: str, text: str, evidence: list[dict]) -> dict:
+    return {"title": title, "text": " ".join(text.split()), "evidence": evidence}
+
+
+def human_count(n: int) -> str:
+    """66362880 -> '66.4M'; 7241732096 -> '7.2B'."""
+    for size, suffix in ((1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return str(n)
+
+
+def name_list(values: list[str], limit: int = 4) -> str:
+    shown = [str(v) for v in values[:limit]]
+    if len(values) > limit:  # no count here: a number in the text must stand in its evidence
+        return ", ".join(shown) + " and others"
+    return " and ".join(shown) if len(shown) <= 2 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+# -- model capabilities ------------------------------------------------------------------------
+
+
+def model_task(f, sections, evals, urls):
+    task = f["task"]
+    described = description_sentences(sections, 1)
+    if not task and not described:
+        return None
+    evidence, parts = [], []
+    if task:
+        title = TASK_TITLES.get(task, task.replace("-", " "))
+        evidence.append(field_evidence("pipeline_tag", task, urls["api"]))
+        parts.append(f"Tagged for {title} ({task})")
+        if f["library_name"]:
+            evidence.append(field_evidence("library_name", f["library_name"], urls["api"]))
+            parts[-1] += f" and loads with the {f['library_name']} library"
+        parts[-1] += "."
+    else:
+        title = "purpose stated in its card"
+    for section, sentence in described:
+        evidence.append(quote_evidence(section, sentence, urls["card"]))
+        parts.append(f"Its card says: “{sentence}”")
+    return [capability(title, " ".join(parts), evidence)]
+
+
+def model_training_data(f, sections, evals, urls):
+    out = []
+    if f["datasets"]:
+        evidence = [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"])]
+        text = f"Trained or fine-tuned on {name_list(f['datasets'])}, as its metadata lists."
+        for section, sentence in first_sentences(sections, ("training_data",), 1):
+            evidence.append(quote_evidence(section, sentence, urls["card"]))
+            text += f" The card adds: “{sentence}”"
+        out.append(capability(f"trained on {name_list(f['datasets'], 2)}", text, evidence))
+        if f["task"] == "question-answering" and any("squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]):
+            out.append(capability(
+                "detects unanswerable questions",
+                "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
+                "model is trained to return no span when the passage holds no answer.",
+                [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
+            ))  # fmt: skip
+    if f["base_models"]:
+        relation = "quantized from" if any(t.startswith("base_model:quantized:") for t in f["tags"]) else "built on"
+        evidence = [field_evidence("base_models", f["base_models"], urls["api"] or urls["card"])]
+        out.append(capability(
+            f"{relation} {f['base_models'][0]}",
+            f"It is {relation} {name_list(f['base_models'])}, so it inherits that model's architecture and pretraining.",
+            evidence,
+        ))  # fmt: skip
+    return out
+
+
+def model_evals(f, sections, evals, urls):
+    if not evals:
+        return None
+    by_dataset: dict[str, list[dict]] = {}
+    for e in evals:
+        by_dataset.setdefault(e["dataset_name"] or e["dataset"], []).append(e)
+    out = []
+    for dataset, results in list(by_dataset.items())[:2]:
+        shown = results[:4]
+        evidence, phrases = [], []
+        for e in shown:
+            display = f"{e['value']:.4g}"
+            where = ", ".join(x for x in (e["config"], f"{e['split']} split" if e["split"] else None) if x)
+            phrases.append(f"{e['metric_name'] or e['metric']} {display}" + (f" ({where})" if where else ""))
+            evidence.append({"source": "card" if e["source"] == "model-index" else "api", "field": e["source"],
+                             "value": e["value"], "display": display, "dataset": dataset, "metric": e["metric"],
+                             "config": e["config"], "split": e["split"], "verified": e["verified"],
+                             "url": urls["card"] if e["source"] == "model-index" else urls["api"]})  # fmt: skip
+        verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""
+        out.append(capability(
+            f"reported results on {dataset}",
+            f"Its evaluation reports {'; '.join(phrases)} on {dataset}.{verified}",
+            evidence,
+        ))  # fmt: skip
+    return out
+
+
+def model_formats(f, sections, evals, urls):
+    formats = f["formats"]
+    source = f["provenance"].get("formats") or "files"
+    evidence = [field_evidence("formats", formats, urls["card"] if source == "card" else urls["api"],
+                               source="card" if source == "card" else "api")]
+    out = []
+    weights = [x for x in formats if x not in ("GGUF",)]
+    if len(weights) >= 2:
+        out.append(capability(
+            "multi-framework deployment",
+            f"Weights are published as {name_list(weights, 8)}, so one checkpoint serves several runtimes "
+            "without conversion.",
+            evidence,
+        ))  # fmt: skip
+    if "GGUF" in formats:
+        out.append(capability(
+            "local inference from GGUF files",
+            "Ships GGUF files, the format llama.cpp and compatible local runtimes load directly.",
+            evidence,
+        ))  # fmt: skip
+    if "ONNX" in formats and (f["library_name"] or "") == "transformers.js":
+        out.append(capability(
+            "in-browser inference with Transformers.js",
+            "ONNX weights packaged for the transformers.js library, which runs models in the browser or Node.js.",
+            evidence + [field_evidence("library_name", f["library_name"], urls["api"] or urls["card"])],
+        ))  # fmt: skip
+    return out
+
+
+def model_size(f, sections, evals, urls):
+    n = f["parameters"]
+    if not n:
+        return None
+    source = f["provenance"].get("parameters") or "api"
+    display = human_count(n)
+    evidence = [field_evidence("parameters", n, urls["card"] if source.startswith("card") else urls["api"],
+                               source="card" if source.startswith("card") else "api", display=display)]
+    if source.startswith("card"):
+        evidence[0]["quote"] = source.split(": ", 1)[-1]
+    size_word = "compact" if n < 500_000_000 else "mid-sized" if n < 10_000_000_000 else "large"
+    origin = "as its card states" if source.startswith("card") else f"counted in its {source.split('.')[0]} metadata"
+    return [capability(f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence)]
+
+
+def languages_capability(f, sections, evals, urls):
+    langs = f["languages"]
+    if not langs:
+        return None
+    evidence = [field_evidence("languages", langs, urls["api"] or urls["card"], display=str(len(langs)))]
+    if len(langs) == 1:
+        return [capability(f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence)]
+    return [capability(
+        f"multilingual ({len(langs)} languages)",
+        f"Its metadata declares {len(langs)} languages: {name_list(langs, 8)}.",
+        evidence,
+    )]  # fmt: skip
+
+
+LIMITATION_WORDS = re.compile(r"\b(not|limit\w*|bias\w*|risk\w*|cannot|should|may|only|out-of-scope|harm\w*)\b", re.I)
+
+
+def uses_and_limits(f, sections, evals, urls):
+    """Quotes from the card's uses and limitations sections; a shared "uses & limitations" section
+    gives its limiting sentences to the limitations capability, the others to uses."""
+    uses = [(sec, s) for sec, s in first_sentences(sections, ("intended_uses",), 6)
+            if "limitations" not in sec.kinds or not LIMITATION_WORDS.search(s)][:2]
+    limits = [(sec, s) for sec, s in first_sentences(sections, ("limitations",), 6)
+              if (sec, s) not in uses and ("intended_uses" not in sec.kinds or LIMITATION_WORDS.search(s))][:2]
+    out = []
+    for quoted, title in ((uses, "documented intended uses"), (limits, "documented limitations")):
+        if quoted:
+            text = " ".join(f"“{s}”" for _, s in quoted)
+            out.append(capability(title, f"The card states: {text}", [quote_evidence(sec, s, urls["card"]) for sec, s in quoted]))
+    return out
+
+
+def hosted_inference(f, sections, evals, urls):
+    mode = f.get("inference")
+    if mode == "warm":
+        text = "The Hub reports it warm for serverless inference: it can be called over HTTP without deploying it."
+        return [capability("hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])])]
+    if mode == "endpoints":
+        text = "Tagged endpoints_compatible: it deploys to Hugging Face Inference Endpoints without custom code."
+        return [capability("one-click deployment to Inference Endpoints", text,
+                           [field_evidence("tags", "endpoints_compatible", urls["api"])])]
+    return None
+
+
+# -- dataset capabilities ----------------------------------------------------------------------
+
+
+def dataset_contents(f, sections, evals, urls):
+    described = description_sentences(sections, 2)
+    tasks = f["tasks"]
+    if not described and not tasks:
+        return None
+    evidence, parts = [], []
+    if tasks:
+        evidence.append(field_evidence("task_categories", tasks, urls["api"] or urls["card"]))
+        parts.append(f"Tagged for {name_list(tasks)}.")
+    for section, sentence in described:
+        evidence.append(quote_evidence(section, sentence, urls["card"]))
+        parts.append(f"“{sentence}”")
+    title = DATASET_TASK_TITLES.get(tasks[0], f"data for {tasks[0].replace('-', ' ')}") if tasks else "contents stated in its card"
+    return [capability(title, " ".join(parts), evidence)]
+
+
+def dataset_scale(f, sections, evals, urls):
+    rows, splits = f.get("rows"), f.get("splits") or {}
+    if not rows and not f.get("size_categories"):
+        return None
+    evidence, parts = [], []
+    if rows:
+        source = f["provenance_rows"] or "card dataset_info"
+        url = urls["page"] if source.startswith("page") else urls["api"] or urls["card"]
+        evidence.append(field_evidence("rows", rows, url, source="page" if source.startswith("page") else "card",
+                                       display=f"{rows:,}"))
+        parts.append(f"{rows:,} examples ({source})")
+        if splits and not source.startswith("page"):
+            split_text = []
+            for config, by_split in list(splits.items())[:3]:
+                listed = ", ".join(f"{name} {n:,}" for name, n in by_split.items())
+                split_text.append(f"{config}: {listed}" if len(splits) > 1 else listed)
+            evidence.append(field_evidence("splits", splits, urls["api"] or urls["card"], source="card",
+                                           display="; ".join(split_text)))
+            parts[-1] += f", split as {'; '.join(split_text)}"
+    if f.get("bytes"):
+        evidence.append(field_evidence("bytes", f["bytes"], urls["api"] or urls["card"], source="card", display=f"{f['bytes']:,}"))
+        parts.append(f"{f['bytes']:,} bytes of data")
+    if f.get("size_categories"):
+        evidence.append(field_evidence("size_categories", f["size_categories"], urls["api"] or urls["card"]))
+        parts.append(f"size category {name_list(f['size_categories'])}")
+    title = f"{human_count(rows)} examples" if rows else f"size {f['size_categories'][0]}"
+    if rows:
+        evidence[0]["display"] += f" / {human_count(rows)}"
+    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence)]
+
+
+def dataset_curation(f, sections, evals, urls):
+    out_evidence, practices = [], []
+    meta_bits = []
+    for section in sections:
+        searchable = "curation" in section.kinds or "training_data" in section.kinds or "license" in section.kinds
+        for paragraph in section.paragraphs if searchable else []:
+            for sentence in prose_sentences(paragraph):
+                lowered = sentence.lower()
+                hits = [p for p, words in CURATION_TERMS.items() if any(w in lowered for w in words) and p not in practices]
+                if hits and len(out_evidence) < 3:
+                    practices += hits
+                    out_evidence.append(quote_evidence(section, sentence, urls["card"]))
+    for key in ("annotations_creators", "source_datasets"):
+        if f.get(key):
+            out_evidence.append(field_evidence(key, f[key], urls["api"] or urls["card"], source="card"))
+            meta_bits.append(f"{key.replace('_', ' ')}: {name_list(f[key])}")
+    if not out_evidence:
+        return None
+    quotes = [e["quote"] for e in out_evidence if "quote" in e]
+    text = (f"The card documents {name_list(practices)}: " + " ".join(f"“{q}”" for q in quotes)) if practices else ""
+    if meta_bits:
+        text += (" " if text else "") + "Metadata: " + "; ".join(meta_bits) + "."
+    title = f"documented curation: {name_list(practices, 2)}" if practices else "documented provenance"
+    return [capability(title, text, out_evidence)]
+
+
+def dataset_access(f, sections, evals, urls):
+    formats, modalities, libs = f["formats"], f.get("modalities") or [], f.get("libraries") or []
+    if not (formats or libs):
+        return None
+    evidence, parts = [], []
+    if formats:
+        evidence.append(field_evidence("formats", formats, urls["api"]))
+        parts.append(f"files in {name_list(formats)}")
+    if modalities:
+        evidence.append(field_evidence("modalities", modalities, urls["api"]))
+        parts.append(f"{name_list(modalities)} modalities")
+    if libs:
+        evidence.append(field_evidence("libraries", libs, urls["api"]))
+        parts.append(f"loads with {name_list(libs)}")
+    title = "ready-to-load Parquet files" if "parquet" in formats else f"ready-to-load {name_list(formats or libs, 2)}"
+    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence)]
+
+
+def dataset_configs(f, sections, evals, urls):
+    configs = f.get("configs") or []
+    if len(configs) < 2:
+        return None
+    evidence = [field_evidence("configs", configs, urls["api"] or urls["card"], source="card", display=str(len(configs)))]
+    return [capability(
+        f"{len(configs)} configurations",
+        f"It comes in {len(configs)} configurations: {name_list(configs, 12)}.",
+        evidence,
+    )]  # fmt: skip
+
+
+MODEL_BUILDERS = [model_task, model_training_data, model_evals, model_size, model_formats, languages_capability,
+                  uses_and_limits, hosted_inference]  # fmt: skip
+DATASET_BUILDERS = [dataset_contents, dataset_scale, dataset_curation, languages_capability, dataset_access,
+                    dataset_configs, uses_and_limits]  # fmt: skip
+
+
+def numbers_in(text: str) -> list[str]:
+    """Numbers as written in a text (the evidence check compares these)."""
+    return NUMBER.findall(text)

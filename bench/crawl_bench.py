@@ -41,14 +41,22 @@ def main() -> None:
                        HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300")
             env.pop("HF_TOKEN", None)
             started = time.perf_counter()
-            crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl"], cwd=ROOT, env=env,
-                                   capture_output=True, text=True)
+            # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
+            for what in ("models", "datasets"):
+                crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", what], cwd=ROOT, env=env,
+                                       capture_output=True, text=True)
+                if crawl.returncode != 0:
+                    sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
             seconds = time.perf_counter() - started
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            if crawl.returncode != 0:
-                sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
             db = sqlite_utils.Database(db_path)
-            run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+            run = {k: sum(r[k] for r in db.query("select * from crawl_runs")) for k in ("requests", "listing_pages")}
+            run["errors_by_kind"] = "{}"
+            for r in db.query("select errors_by_kind from crawl_runs"):
+                merged = json.loads(run["errors_by_kind"])
+                for k, v in json.loads(r["errors_by_kind"]).items():
+                    merged[k] = merged.get(k, 0) + v
+                run["errors_by_kind"] = json.dumps(merged)
             repos = db.execute("select count(*) from artifacts").fetchone()[0]
             distinct = db.execute("select count(distinct kind || repo_id) from artifacts").fetchone()[0]
             with_card = db.execute("select count(*) from cards").fetchone()[0]

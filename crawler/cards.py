@@ -94,6 +94,7 @@ SECTION_KEYWORDS = {
                  "collection process"),
     "structure": ("dataset structure", "data fields", "data splits", "data instances", "data structure"),
 }  # fmt: skip
+MARKDOWN = MarkdownIt("commonmark").enable("table")  # built once: building it costs more than a parse
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
@@ -113,7 +114,7 @@ def section_kinds_of(title: str) -> list[str]:
 
 def parse_card_sections(body: str) -> list[Section]:
     """Split a card body into headed sections of plain-text paragraphs (markdown-it does the parsing)."""
-    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    tokens = MARKDOWN.parse(body)
     sections = [Section("", 0, [], [])]
     in_heading = in_table = False
     for token in tokens:

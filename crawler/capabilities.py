@@ -103,8 +103,9 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def capability(title: str, text: str, evidence: list[dict]) -> dict:
-    return {"title": title, "text": " ".join(text.split()), "evidence": evidence}
+def capability(title: str, text: str, evidence: list[dict], aspect: str) -> dict:
+    """`aspect` says what the capability is about (task, size, formats …): comparisons measure it against peers."""
+    return {"title": title, "text": " ".join(text.split()), "evidence": evidence, "aspect": aspect}
 
 
 def human_count(n: int) -> str:
@@ -144,7 +145,7 @@ def model_task(f, sections, evals, urls):
     for section, sentence in described:
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"Its card says: “{sentence}”")
-    return [capability(title, " ".join(parts), evidence)]
+    return [capability(title, " ".join(parts), evidence, "task")]
 
 
 def model_training_data(f, sections, evals, urls):
@@ -155,13 +156,14 @@ def model_training_data(f, sections, evals, urls):
         for section, sentence in first_sentences(sections, ("training_data",), 1):
             evidence.append(quote_evidence(section, sentence, urls["card"]))
             text += f" The card adds: “{sentence}”"
-        out.append(capability(f"trained on {name_list(f['datasets'], 2)}", text, evidence))
+        out.append(capability(f"trained on {name_list(f['datasets'], 2)}", text, evidence, "training_data"))
         if f["task"] == "question-answering" and any("squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]):
             out.append(capability(
                 "detects unanswerable questions",
                 "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
                 "model is trained to return no span when the passage holds no answer.",
                 [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
+                "training_data",
             ))  # fmt: skip
     if f["base_models"]:
         relation = "quantized from" if any(t.startswith("base_model:quantized:") for t in f["tags"]) else "built on"
@@ -170,6 +172,7 @@ def model_training_data(f, sections, evals, urls):
             f"{relation} {f['base_models'][0]}",
             f"It is {relation} {name_list(f['base_models'])}, so it inherits that model's architecture and pretraining.",
             evidence,
+            "base_model",
         ))  # fmt: skip
     return out
 
@@ -196,8 +199,7 @@ def model_evals(f, sections, evals, urls):
         out.append(capability(
             f"reported results on {dataset}",
             f"Its evaluation reports {'; '.join(phrases)} on {dataset}.{verified}",
-            evidence,
-        ))  # fmt: skip
+            evidence, "evals"))  # fmt: skip
     return out
 
 
@@ -213,20 +215,17 @@ def model_formats(f, sections, evals, urls):
             "multi-framework deployment",
             f"Weights are published as {name_list(weights, 8)}, so one checkpoint serves several runtimes "
             "without conversion.",
-            evidence,
-        ))  # fmt: skip
+            evidence, "formats"))  # fmt: skip
     if "GGUF" in formats:
         out.append(capability(
             "local inference from GGUF files",
             "Ships GGUF files, the format llama.cpp and compatible local runtimes load directly.",
-            evidence,
-        ))  # fmt: skip
+            evidence, "formats"))  # fmt: skip
     if "ONNX" in formats and (f["library_name"] or "") == "transformers.js":
         out.append(capability(
             "in-browser inference with Transformers.js",
             "ONNX weights packaged for the transformers.js library, which runs models in the browser or Node.js.",
-            evidence + [field_evidence("library_name", f["library_name"], urls["api"] or urls["card"])],
-        ))  # fmt: skip
+            evidence + [field_evidence("library_name", f["library_name"], urls["api"] or urls["card"])], "formats"))  # fmt: skip
     return out
 
 
@@ -242,7 +241,7 @@ def model_size(f, sections, evals, urls):
         evidence[0]["quote"] = source.split(": ", 1)[-1]
     size_word = "compact" if n < 500_000_000 else "mid-sized" if n < 10_000_000_000 else "large"
     origin = "as its card states" if source.startswith("card") else f"counted in its {source.split('.')[0]} metadata"
-    return [capability(f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence)]
+    return [capability(f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence, "size")]
 
 
 def languages_capability(f, sections, evals, urls):
@@ -251,12 +250,11 @@ def languages_capability(f, sections, evals, urls):
         return None
     evidence = [field_evidence("languages", langs, urls["api"] or urls["card"], display=str(len(langs)))]
     if len(langs) == 1:
-        return [capability(f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence)]
+        return [capability(f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence, "languages")]
     return [capability(
         f"multilingual ({len(langs)} languages)",
         f"Its metadata declares {len(langs)} languages: {name_list(langs, 8)}.",
-        evidence,
-    )]  # fmt: skip
+        evidence, "languages")]  # fmt: skip
 
 
 LIMITATION_WORDS = re.compile(r"\b(not|limit\w*|bias\w*|risk\w*|cannot|should|may|only|out-of-scope|harm\w*)\b", re.I)
@@ -273,7 +271,8 @@ def uses_and_limits(f, sections, evals, urls):
     for quoted, title in ((uses, "documented intended uses"), (limits, "documented limitations")):
         if quoted:
             text = " ".join(f"“{s}”" for _, s in quoted)
-            out.append(capability(title, f"The card states: {text}", [quote_evidence(sec, s, urls["card"]) for sec, s in quoted]))
+            aspect = "uses" if "uses" in title else "limitations"
+            out.append(capability(title, f"The card states: {text}", [quote_evidence(sec, s, urls["card"]) for sec, s in quoted], aspect))
     return out
 
 
@@ -281,11 +280,11 @@ def hosted_inference(f, sections, evals, urls):
     mode = f.get("inference")
     if mode == "warm":
         text = "The Hub reports it warm for serverless inference: it can be called over HTTP without deploying it."
-        return [capability("hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])])]
+        return [capability("hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])], "inference")]
     if mode == "endpoints":
         text = "Tagged endpoints_compatible: it deploys to Hugging Face Inference Endpoints without custom code."
         return [capability("one-click deployment to Inference Endpoints", text,
-                           [field_evidence("tags", "endpoints_compatible", urls["api"])])]
+                           [field_evidence("tags", "endpoints_compatible", urls["api"])], "inference")]
     return None
 
 
@@ -305,7 +304,7 @@ def dataset_contents(f, sections, evals, urls):
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"“{sentence}”")
     title = DATASET_TASK_TITLES.get(tasks[0], f"data for {tasks[0].replace('-', ' ')}") if tasks else "contents stated in its card"
-    return [capability(title, " ".join(parts), evidence)]
+    return [capability(title, " ".join(parts), evidence, "task")]
 
 
 def dataset_scale(f, sections, evals, urls):
@@ -336,7 +335,7 @@ def dataset_scale(f, sections, evals, urls):
     title = f"{human_count(rows)} examples" if rows else f"size {f['size_categories'][0]}"
     if rows:
         evidence[0]["display"] += f" / {human_count(rows)}"
-    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence)]
+    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence, "scale")]
 
 
 def dataset_curation(f, sections, evals, urls):
@@ -362,7 +361,7 @@ def dataset_curation(f, sections, evals, urls):
     if meta_bits:
         text += (" " if text else "") + "Metadata: " + "; ".join(meta_bits) + "."
     title = f"documented curation: {name_list(practices, 2)}" if practices else "documented provenance"
-    return [capability(title, text, out_evidence)]
+    return [capability(title, text, out_evidence, "curation")]
 
 
 def dataset_access(f, sections, evals, urls):
@@ -380,7 +379,7 @@ def dataset_access(f, sections, evals, urls):
         evidence.append(field_evidence("libraries", libs, urls["api"]))
         parts.append(f"loads with {name_list(libs)}")
     title = "ready-to-load Parquet files" if "parquet" in formats else f"ready-to-load {name_list(formats or libs, 2)}"
-    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence)]
+    return [capability(title, sentence_case("; ".join(parts)) + ".", evidence, "formats")]
 
 
 def dataset_configs(f, sections, evals, urls):
@@ -391,8 +390,7 @@ def dataset_configs(f, sections, evals, urls):
     return [capability(
         f"{len(configs)} configurations",
         f"It comes in {len(configs)} configurations: {name_list(configs, 12)}.",
-        evidence,
-    )]  # fmt: skip
+        evidence, "configs")]  # fmt: skip
 
 
 MODEL_BUILDERS = [model_task, model_training_data, model_evals, model_size, model_formats, languages_capability,

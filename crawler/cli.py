@@ -27,6 +27,7 @@ from db import (
     open_readonly,
     run_query,
     save_artifacts,
+    save_comparisons,
     start_run,
     stored_sources,
 )
@@ -194,6 +195,76 @@ def normalize(db):
 
 
 @cli.command()
+@db_option
+@one_line_errors
+def rank(db):
+    """Rebuild the match graph and score every artifact (0-100; see docs/ranking.md)."""
+    from crawler.ranking import rank as rank_database
+
+    database = open_db(db_path(db))
+    started = time.monotonic()
+    counts = rank_database(database)
+    click.echo(f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s")
+
+
+@cli.command()
+@click.argument("identifiers", nargs=-1)
+@click.option("--all", "compare_all", is_flag=True, help="Records for each artifact's strongest match-graph neighbours.")
+@click.option("--per-artifact", type=click.IntRange(min=1), default=5, show_default=True, help="With --all: neighbours per artifact.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md")
+@db_option
+@one_line_errors
+def compare(identifiers, compare_all, per_artifact, fmt, db):
+    """One comparison record, `compare A B`, or `compare --all`; records are stored in `comparisons`."""
+    from collections import Counter
+
+    from crawler.compare import Comparator, pairs_for_all, render_markdown
+
+    database = open_db(db_path(db))
+    if compare_all == bool(identifiers):
+        raise click.ClickException("give two artifacts (compare A B) or --all")
+    if not compare_all:
+        if len(identifiers) != 2:
+            raise click.ClickException("compare takes exactly two artifacts: compare A B")
+        a_id, b_id = (resolve_identifier(database, i)["id"] for i in identifiers)
+        if a_id == b_id:
+            raise click.ClickException("an artifact cannot be compared with itself")
+        comparator = Comparator(database)
+        matched = Counter(comparator.times_matched)
+        if not database.execute("select 1 from comparisons where id = ?", [f"{a_id}|{b_id}"]).fetchone():
+            matched.update([a_id, b_id])
+        record = comparator.record(a_id, b_id, matched)
+        save_comparisons(database, [comparator.stored_row(record)])
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False) if fmt == "json" else render_markdown(record))
+        return
+
+    started = time.monotonic()
+    comparator = Comparator(database)
+    pairs = pairs_for_all(database, per_artifact)
+    stored = {r["id"]: r for r in database.query("select id, a_sha, b_sha, a_overall, b_overall, method_version from comparisons")}
+    matched = Counter(comparator.times_matched)
+    for a_id, b_id in pairs:
+        if f"{a_id}|{b_id}" not in stored:
+            matched.update([a_id, b_id])
+    batch, written = [], 0
+    for a_id, b_id in pairs:
+        old = stored.get(f"{a_id}|{b_id}")
+        a, b = comparator.artifacts[a_id], comparator.artifacts[b_id]
+        current = (a["sha"], b["sha"], comparator.scores[a_id]["overall"], comparator.scores[b_id]["overall"])
+        if old and (old["a_sha"], old["b_sha"], old["a_overall"], old["b_overall"]) == current \
+                and old["method_version"] == comparator.scores[a_id]["method_version"]:
+            continue  # neither side changed: the stored record stands
+        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched)))
+        if len(batch) >= 2000:
+            save_comparisons(database, batch)
+            written, batch = written + len(batch), []
+    save_comparisons(database, batch)
+    written += len(batch)
+    click.echo(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
+               f"in {time.monotonic() - started:.1f}s")
+
+
+@cli.command()
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @db_option
@@ -255,6 +326,12 @@ def show(identifier, fmt, db):
         click.echo(f"{key:>16}: {value}")
 
 
+def artifact_scores(database, artifact_id: str) -> dict:
+    rows = list(database.query("select overall, adoption, quality, ecosystem, match_graph, method_version "
+                               "from scores where artifact_id = ?", [artifact_id]))
+    return rows[0] if rows else {"overall": None, "adoption": None, "quality": None, "ecosystem": None, "match_graph": None}
+
+
 def resolve_identifier(database, identifier: str) -> dict:
     matches = find_artifacts(database, identifier.strip().strip("/"))
     if not matches:
@@ -297,8 +374,10 @@ def artifact_view(database, artifact: dict) -> dict:
         "eval_results": [dict(r) for r in database.query(
             "select dataset, dataset_name, config, split, metric, value, verified, source from eval_results "
             "where artifact_id = ? order by id", [artifact["id"]])],
-        "scores": {"overall": None, "adoption": None, "quality": None, "ecosystem": None, "match_graph": None},
-        "times_matched": 0,
+        "scores": artifact_scores(database, artifact["id"]),
+        "times_matched": database.execute(
+            "select count(*) from comparisons where a_id = ? or b_id = ?", [artifact["id"], artifact["id"]]
+        ).fetchone()[0],
         "errors": artifact["errors"] or [],
         "fetched_at": artifact["fetched_at"],
     }

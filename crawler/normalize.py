@@ -134,6 +134,8 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
         record=src.record,
         eval_count=len(evals),
         capability_count=len(capabilities),
+        # What full-text search and the match graph's similarity read (an FTS5 index over it).
+        capability_text="\n".join(f"{c['title']}. {c['text']}" for c in capabilities),
     )
     return NormalizedArtifact(artifact, None, capabilities, evals, errors)
 

@@ -21,6 +21,7 @@ JSON_COLUMNS = {
                   "paper_titles", "errors", "fetch_errors", "record"),
     "cards": ("front_matter", "errors"),
     "capabilities": ("evidence",),
+    "comparisons": ("record",),
     "pages": ("props", "errors"),
     "crawl_runs": ("arguments", "errors_by_kind"),
 }  # fmt: skip
@@ -37,7 +38,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             # adoption, ecosystem and quality signals
             "children": int, "libraries": str, "inference": str, "modalities": str, "discussions": int,
             "card_length": int, "card_sections": str, "has_license": int, "card_validation_errors": str,
-            "eval_count": int, "capability_count": int, "paper_titles": str, "viewer": str,
+            "eval_count": int, "capability_count": int, "capability_text": str, "paper_titles": str, "viewer": str,
             # datasets: size and shape
             "size_categories": str, "rows": int, "bytes": int, "download_bytes": int, "splits": str,
             "configs": str, "annotations_creators": str, "source_datasets": str,
@@ -48,7 +49,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "pk": "id",
     },
     "capabilities": {
-        "columns": {"id": int, "artifact_id": str, "position": int, "title": str, "text": str, "evidence": str},
+        "columns": {"id": int, "artifact_id": str, "position": int, "aspect": str, "title": str, "text": str,
+                    "evidence": str},
         "pk": "id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
@@ -74,6 +76,24 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "pk": "artifact_id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
+    "scores": {
+        "columns": {"artifact_id": str, "kind": str, "overall": float, "adoption": float, "quality": float,
+                    "ecosystem": float, "match_graph": float, "method_version": str, "ranked_at": str},
+        "pk": "artifact_id",
+        "foreign_keys": [("artifact_id", "artifacts", "id")],
+    },
+    "edges": {
+        "columns": {"source": str, "target": str, "kind": str, "weight": float},
+        "pk": ("source", "target", "kind"),
+        "foreign_keys": [("source", "artifacts", "id"), ("target", "artifacts", "id")],
+    },
+    "comparisons": {
+        "columns": {"id": str, "a_id": str, "b_id": str, "title": str, "record": str, "markdown": str,
+                    "a_sha": str, "b_sha": str, "a_overall": float, "b_overall": float, "method_version": str,
+                    "created_at": str},
+        "pk": "id",
+        "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
+    },
     "crawl_runs": {
         "columns": {
             "id": int, "started_at": str, "finished_at": str, "status": str, "spiders": str,
@@ -88,6 +108,9 @@ INDEXES = [
     ("artifacts", ["kind", "repo_id"], True),
     ("capabilities", ["artifact_id"], False),
     ("eval_results", ["artifact_id"], False),
+    ("edges", ["target"], False),
+    ("comparisons", ["a_id"], False),
+    ("comparisons", ["b_id"], False),
     ("artifacts", ["hub_id"], False),
     ("artifacts", ["task"], False),
 ]
@@ -132,6 +155,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 table.add_column(column, col_type)
     for name, columns, unique in INDEXES:
         db[name].create_index(columns, unique=unique, if_not_exists=True)
+    if not db["artifacts_fts"].exists():
+        # FTS5 over names and capability text, kept in sync by triggers as rows change.
+        db["artifacts"].enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize="porter")
+
+
+FTS_COLUMNS = ["repo_id", "capability_text"]
 
 
 def to_json(value: Any) -> str | None:
@@ -302,3 +331,54 @@ def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -
     cursor = db.execute(sql, list(params))
     columns = [d[0] for d in cursor.description or []]
     return columns, cursor.fetchall()
+
+
+def replace_edges(db: sqlite_utils.Database, edges: list[dict]) -> None:
+    with db.atomic():
+        db.execute("delete from edges")
+        db["edges"].insert_all(edges, batch_size=5000)
+
+
+def replace_scores(db: sqlite_utils.Database, scores: list[dict]) -> None:
+    with db.atomic():
+        db.execute("delete from scores")
+        db["scores"].insert_all(scores, batch_size=5000)
+
+
+def save_comparisons(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    with db.atomic():
+        db["comparisons"].upsert_all(rows, pk="id", batch_size=2000)
+
+
+def similar_by_rare_terms(db: sqlite_utils.Database, max_df: int, min_shared: int) -> list[tuple[int, int, int]]:
+    """Pairs of artifacts (rowids) whose capability text shares at least `min_shared` rare terms.
+
+    Rare: in 2..max_df artifacts. SQLite's FTS5 does the tokenizing and counting (fts5vocab), so
+    shared rare terms are one join over the index instead of a pass over every pair of artifacts.
+    """
+    ensure_vocab_tables(db)
+    sql = """
+        with rare(term) as (select term from temp.cap_terms where doc between 2 and ?),
+        hits(term, doc) as (
+            select distinct i.term, i.doc from temp.cap_instances i join rare r on r.term = i.term
+            where i.col = 'capability_text'
+        )
+        select a.doc, b.doc, count(*) as shared from hits a join hits b on a.term = b.term and a.doc < b.doc
+        group by a.doc, b.doc having shared >= ?"""
+    return db.execute(sql, [max_df, min_shared]).fetchall()
+
+
+def rare_term_counts(db: sqlite_utils.Database, max_df: int) -> dict[int, int]:
+    """How many rare terms each artifact's capability text has (for normalizing shared counts)."""
+    ensure_vocab_tables(db)
+    sql = """
+        with rare(term) as (select term from temp.cap_terms where doc between 2 and ?)
+        select doc, count(distinct i.term) from temp.cap_instances i join rare r on r.term = i.term
+        where i.col = 'capability_text' group by doc"""
+    return dict(db.execute(sql, [max_df]).fetchall())
+
+
+def ensure_vocab_tables(db: sqlite_utils.Database) -> None:
+    """FTS5's own views of the search index: terms with their document counts, and term instances."""
+    db.execute("create virtual table if not exists temp.cap_terms using fts5vocab(main, artifacts_fts, 'row')")
+    db.execute("create virtual table if not exists temp.cap_instances using fts5vocab(main, artifacts_fts, 'instance')")

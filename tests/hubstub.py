@@ -561,3 +561,31 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def realworld_repos(realworld_dir) -> list[Repo]:
+    """The real cards of ../shared/realworld as Hub repos (read at run time; nothing is copied here).
+
+    Counters are made up deterministically; everything else comes from the card and its facts file.
+    """
+    from pathlib import Path
+
+    rng = random.Random(2026)
+    out = []
+    for card_path in sorted(Path(realworld_dir, "cards").glob("*.md")):
+        facts = json.loads(Path(realworld_dir, "facts", card_path.stem + ".json").read_text())
+        repo_id, kind = facts["id"], facts["kind"]
+        licenses = facts["license"] if isinstance(facts["license"], list) else [facts["license"]] if facts["license"] else []
+        tags = [f"license:{l}" for l in licenses] + ([facts["pipeline_tag"]] if facts.get("pipeline_tag") else [])
+        record = {
+            "_id": object_id(f"{kind}:{repo_id}"), "id": repo_id, "author": repo_id.split("/")[0],
+            "sha": commit_sha(f"{kind}:{repo_id}"), "lastModified": "2025-06-01T00:00:00.000Z",
+            "createdAt": "2022-03-02T23:29:04.000Z", "private": False, "disabled": False,
+            "gated": "manual" if facts.get("gated") else False,
+            "downloads": rng.randrange(1_000, 5_000_000), "downloadsAllTime": rng.randrange(5_000_000, 50_000_000),
+            "likes": rng.randrange(10, 5_000), "tags": tags, "siblings": [{"rfilename": "README.md"}],
+        }  # fmt: skip
+        if kind == "model":
+            record.update(pipeline_tag=facts.get("pipeline_tag"), library_name=facts.get("library_name"))
+        out.append(Repo(kind, record, card_path.read_bytes()))
+    return out

@@ -1,0 +1,372 @@
+"""Comparison records: "A vs B" with a feature table, both sides' capabilities measured against their
+peers, and a verdict that names what decided it.
+
+Peers of an artifact are the other artifacts of its kind and task (its kind alone when it has no
+task). Every number in a **Unique** or **vs alternatives** line comes with its `basis`: the values
+and peer statistics it was computed from, so it can be recomputed from the database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+
+from crawler.capabilities import human_count
+from crawler.normalize import now_iso
+from crawler.ranking import METHOD
+from db import decode_row
+
+PARTS = ("adoption", "quality", "ecosystem", "match_graph")
+PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
+PEER_COLUMNS = ("id", "kind", "repo_id", "sha", "task", "downloads", "parameters", "formats", "languages", "rows",
+                "configs", "card_sections", "datasets", "base_models", "inference", "pricing")  # fmt: skip
+DOWNLOADS_WINDOW_DAYS = 30  # the Hub's `downloads` counts the last 30 days
+
+
+@dataclass
+class PeerGroup:
+    """Statistics of one (kind, task) group, built once and shared by every record."""
+
+    members: list[str] = field(default_factory=list)
+    downloads: list[int] = field(default_factory=list)  # sorted descending
+    values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
+    counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
+
+
+class Comparator:
+    """Holds what comparisons read (artifacts, scores, capabilities, peers) for one pass over the database."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self.artifacts = {r["id"]: decode_row("artifacts", r)
+                          for r in db.query(f"select {', '.join(PEER_COLUMNS)} from artifacts")}  # fmt: skip
+        self.scores = {r["artifact_id"]: r for r in db.query("select * from scores")}
+        self.groups = self.build_groups()
+        self.evals = defaultdict(list)
+        for r in db.query("select artifact_id, dataset, metric, value from eval_results order by id"):
+            self.evals[r["artifact_id"]].append(r)
+        self.eval_peers = defaultdict(list)  # (kind, task, dataset, metric) -> [(value, artifact)]
+        for artifact_id, results in self.evals.items():
+            a = self.artifacts.get(artifact_id)
+            if a:
+                # One value per artifact, dataset and metric: the first it reports (as its own lines use).
+                for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
+                    self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])].append((e["value"], artifact_id))
+        self.times_matched = Counter()
+        for a_id, b_id in db.execute("select a_id, b_id from comparisons"):
+            self.times_matched[a_id] += 1
+            self.times_matched[b_id] += 1
+        self.sides: dict[str, list[dict]] = {}
+
+    # -- peers -----------------------------------------------------------------------------------
+
+    def group_key(self, a: dict) -> tuple[str, str | None]:
+        return a["kind"], a["task"]
+
+    def build_groups(self) -> dict[tuple, PeerGroup]:
+        groups: dict[tuple, PeerGroup] = defaultdict(PeerGroup)
+        for a in self.artifacts.values():
+            g = groups[self.group_key(a)]
+            g.members.append(a["id"])
+            g.downloads.append(a["downloads"] or 0)
+            for measure in ("parameters", "rows"):
+                if a[measure]:
+                    g.values.setdefault(measure, []).append(a[measure])
+            for measure in ("languages", "formats", "configs"):
+                g.values.setdefault(measure, []).append(len(a[measure] or []))
+            for measure in ("formats", "datasets", "base_models", "card_sections"):
+                g.counts.setdefault(measure, Counter()).update(set(a[measure] or []))
+            g.counts.setdefault("inference", Counter())[a["inference"]] += 1
+        for g in groups.values():
+            g.downloads.sort(reverse=True)
+            for values in g.values.values():
+                values.sort()
+        return groups
+
+    def peers_of(self, a: dict) -> PeerGroup:
+        return self.groups[self.group_key(a)]
+
+    # -- the lines under each capability -------------------------------------------------------
+
+    def side(self, artifact_id: str) -> list[dict]:
+        """An artifact's capabilities with their Unique / vs alternatives lines (computed once)."""
+        if artifact_id not in self.sides:
+            a = self.artifacts[artifact_id]
+            rows = self.db.query(
+                "select aspect, title, text from capabilities where artifact_id = ? order by position", [artifact_id]
+            )
+            self.sides[artifact_id] = [dict(cap, **self.lines(a, cap["aspect"])) for cap in rows]
+        return self.sides[artifact_id]
+
+    def lines(self, a: dict, aspect: str) -> dict:
+        g = self.peers_of(a)
+        n = len(g.members) - 1  # peers exclude the artifact itself
+        group = f"{a['task'] or 'untagged'} {a['kind']}s"
+        if n <= 0:
+            text = f"No other {group} in the database to compare with."
+            return {"unique": text, "vs_alternatives": text, "basis": {"peers": 0}}
+        measure = getattr(self, f"lines_{aspect}", None)
+        return measure(a, g, n, group) if measure else self.lines_task(a, g, n, group)
+
+    def lines_task(self, a, g, n, group):
+        downloads = a["downloads"] or 0
+        rank = bisect.bisect_left([-d for d in g.downloads], -downloads) + 1  # 1 = most downloaded
+        others = sorted(d for d in g.downloads)
+        others.remove(downloads)
+        peer_median = median(others)
+        return {
+            "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
+            "vs_alternatives": f"{downloads:,} downloads vs a peer median of {fmt(peer_median)} across {n} peers.",
+            "basis": {"measure": "downloads", "value": downloads, "rank": rank, "group_size": n + 1,
+                      "peer_median": peer_median, "peers": n, "window_days": DOWNLOADS_WINDOW_DAYS},
+        }  # fmt: skip
+
+    def numeric_lines(self, a, g, n, group, measure: str, noun: str):
+        value = a[measure] if measure in ("parameters", "rows") else len(a[measure] or [])
+        values = list(g.values.get(measure, []))
+        if not value or value not in values:
+            return self.lines_task(a, g, n, group)
+        values.remove(value)
+        if not values:
+            text = f"No other {group} states its {noun}."
+            return {"unique": text, "vs_alternatives": text, "basis": {"measure": measure, "value": value, "peers": 0}}
+        peer_median = median(values)
+        smaller = bisect.bisect_left(values, value)
+        share = round(100 * smaller / len(values))
+        return {
+            "unique": f"{fmt(value)} {plural(noun, value)}: more than {share}% of the {len(values)} peers ({group}) that state it.",
+            "vs_alternatives": f"{fmt(value)} {plural(noun, value)} vs a peer median of {fmt(peer_median)} ({len(values)} peers).",
+            "basis": {"measure": measure, "value": value, "peer_median": peer_median, "peers": len(values),
+                      "share_below": share},
+        }  # fmt: skip
+
+    def lines_size(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "parameters", "parameters")
+
+    def lines_scale(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "rows", "rows")
+
+    def lines_languages(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "languages", "languages")
+
+    def lines_configs(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "configs", "configurations")
+
+    def lines_formats(self, a, g, n, group):
+        counts = g.counts["formats"]
+        own = a["formats"] or []
+        if not own:
+            return self.lines_task(a, g, n, group)
+        shares = {f: counts[f] - 1 for f in own}  # peers with it, the artifact itself left out
+        rarest = min(own, key=lambda f: (shares[f], f))
+        peer_counts = list(g.values["formats"])
+        peer_counts.remove(len(own))
+        typical = median(peer_counts)
+        return {
+            "unique": f"Ships {rarest}, which {shares[rarest]} of {n} peers ({pct(shares[rarest], n)}%) also ship.",
+            "vs_alternatives": f"{len(own)} formats vs {fmt(typical)} for the typical peer ({n} {group}).",
+            "basis": {"measure": "formats", "format": rarest, "peers_with": shares[rarest], "peers": n,
+                      "share": pct(shares[rarest], n), "value": len(own), "peer_median": typical},
+        }  # fmt: skip
+
+    def lines_evals(self, a, g, n, group):
+        results = self.evals.get(a["id"]) or []
+        if not results:
+            return self.lines_task(a, g, n, group)
+        e = results[0]
+        reported = self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])]
+        others = sorted(v for v, who in reported if who != a["id"])
+        if not others:
+            text = f"No other {group} reports {e['metric']} on {e['dataset']}."
+            return {"unique": text, "vs_alternatives": text,
+                    "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"], "peers": 0}}
+        below = bisect.bisect_left(others, e["value"])
+        return {
+            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: above {below} of the {len(others)} peers that report it.",
+            "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {median(others):.4g} on the same dataset and metric.",
+            "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"],
+                      "peers": len(others), "peers_below": below, "peer_median": median(others)},
+        }  # fmt: skip
+
+    def shared_lines(self, a, g, n, group, measure: str, noun: str):
+        own = a[measure] or []
+        if not own:
+            return self.lines_task(a, g, n, group)
+        counts = g.counts[measure]
+        name = max(own, key=lambda v: (counts[v], v))
+        shared = counts[name] - 1
+        return {
+            "unique": f"{shared} of {n} peers also list {name} as {noun}.",
+            "vs_alternatives": f"{pct(shared, n)}% of {group} share {name}; the rest list other {noun}.",
+            "basis": {"measure": measure, "name": name, "peers_with": shared, "peers": n, "share": pct(shared, n)},
+        }  # fmt: skip
+
+    def lines_training_data(self, a, g, n, group):
+        return self.shared_lines(a, g, n, group, "datasets", "training data")
+
+    def lines_base_model(self, a, g, n, group):
+        return self.shared_lines(a, g, n, group, "base_models", "base model")
+
+    def section_lines(self, a, g, n, group, section: str, noun: str):
+        has = section in (a["card_sections"] or [])
+        peers_with = g.counts["card_sections"][section] - (1 if has else 0)
+        return {
+            "unique": f"Documents {noun}, as {peers_with} of {n} peers ({pct(peers_with, n)}%) do.",
+            "vs_alternatives": f"{pct(peers_with, n)}% of {group} have a card section on {noun}.",
+            "basis": {"measure": "card_section", "section": section, "peers_with": peers_with, "peers": n,
+                      "share": pct(peers_with, n)},
+        }  # fmt: skip
+
+    def lines_uses(self, a, g, n, group):
+        return self.section_lines(a, g, n, group, "intended_uses", "intended uses")
+
+    def lines_limitations(self, a, g, n, group):
+        return self.section_lines(a, g, n, group, "limitations", "limitations")
+
+    def lines_curation(self, a, g, n, group):
+        return self.section_lines(a, g, n, group, "curation", "curation")
+
+    def lines_inference(self, a, g, n, group):
+        peers_with = g.counts["inference"][a["inference"]] - 1
+        return {
+            "unique": f"{peers_with} of {n} peers ({pct(peers_with, n)}%) offer the same hosted inference ({a['inference']}).",
+            "vs_alternatives": f"Deployable without custom serving code, unlike {n - peers_with} of {n} {group}.",
+            "basis": {"measure": "inference", "mode": a["inference"], "peers_with": peers_with, "peers": n,
+                      "share": pct(peers_with, n), "peers_without": n - peers_with},
+        }  # fmt: skip
+
+    # -- records ---------------------------------------------------------------------------------
+
+    def record(self, a_id: str, b_id: str, times_matched: Counter | None = None) -> dict:
+        a, b = self.artifacts[a_id], self.artifacts[b_id]
+        sa, sb = self.scores.get(a_id), self.scores.get(b_id)
+        if sa is None or sb is None:
+            raise ValueError("run `hubcrawl rank` first: the artifacts have no scores yet")
+        matched = times_matched if times_matched is not None else self.times_matched
+        name_a, name_b = a["repo_id"], b["repo_id"]
+        caps_a, caps_b = self.side(a_id), self.side(b_id)
+        features = [
+            {"name": "Type", "a": a["kind"].capitalize(), "b": b["kind"].capitalize()},
+            {"name": "Score", "a": f"{sa['overall']:g}/100", "b": f"{sb['overall']:g}/100",
+             "a_value": sa["overall"], "b_value": sb["overall"]},
+        ]  # fmt: skip
+        for part in PARTS:
+            leads = lead(sa[part], sb[part])
+            features.append({"name": PART_LABELS[part], "a": leads[0], "b": leads[1],
+                             "a_value": sa[part], "b_value": sb[part]})  # fmt: skip
+        features += [
+            {"name": "Pricing", "a": a["pricing"], "b": b["pricing"]},
+            {"name": "Capabilities", "a": f"{len(caps_a)} decomposed", "b": f"{len(caps_b)} decomposed"},
+            {"name": "Times Matched", "a": matched[a_id], "b": matched[b_id]},
+        ]
+        winner, loser = (name_a, name_b) if sa["overall"] >= sb["overall"] else (name_b, name_a)
+        hi, lo = max(sa["overall"], sb["overall"]), min(sa["overall"], sb["overall"])
+        tied = sa["overall"] == sb["overall"]
+        summary = (f"{name_a} and {name_b} tie at {hi:g}/100." if tied
+                   else f"{winner} ranks higher at {hi:g}/100 vs {loser} at {lo:g}/100.")
+        summary += f" {len(caps_a)} vs {len(caps_b)} decomposed capabilities, each measured against its own peers."
+        return {
+            "title": f"{name_a} vs {name_b}",
+            "summary": summary,
+            "a": {"kind": a["kind"], "repo_id": a["repo_id"], "id": a_id},
+            "b": {"kind": b["kind"], "repo_id": b["repo_id"], "id": b_id},
+            "features": features,
+            "capabilities": {"a": caps_a, "b": caps_b},
+            "verdict": verdict(name_a, name_b, sa, sb),
+            "method_version": METHOD["version"],
+            "created_at": now_iso(),
+        }
+
+    def stored_row(self, record: dict) -> dict:
+        a_id, b_id = record["a"]["id"], record["b"]["id"]
+        return {
+            "id": f"{a_id}|{b_id}", "a_id": a_id, "b_id": b_id, "title": record["title"],
+            "record": json.dumps(record, ensure_ascii=False), "markdown": render_markdown(record),
+            "a_sha": self.artifacts[a_id]["sha"], "b_sha": self.artifacts[b_id]["sha"],
+            "a_overall": self.scores[a_id]["overall"], "b_overall": self.scores[b_id]["overall"],
+            "method_version": METHOD["version"], "created_at": record["created_at"],
+        }  # fmt: skip
+
+
+def lead(a: float, b: float) -> tuple[int, int]:
+    """1 for the side that leads on a part, as the feature table shows it (both 1 on a tie)."""
+    return (int(a >= b), int(b >= a))
+
+
+def verdict(name_a: str, name_b: str, sa: dict, sb: dict) -> str:
+    """Who scores higher, which parts each leads on, and which parts decided the gap (in points)."""
+    weights = METHOD["weights"]
+    contributions = {p: 100 * weights[p] * (sa[p] - sb[p]) for p in PARTS}
+    a_leads = [PART_LABELS[p].lower() for p in PARTS if sa[p] > sb[p]]
+    b_leads = [PART_LABELS[p].lower() for p in PARTS if sb[p] > sa[p]]
+    if sa["overall"] == sb["overall"]:
+        head = f"{name_a} and {name_b} tie at {sa['overall']:g}/100."
+        winner_is_a = True
+    else:
+        winner_is_a = sa["overall"] > sb["overall"]
+        w, l = (name_a, name_b) if winner_is_a else (name_b, name_a)
+        ws, ls = (sa, sb) if winner_is_a else (sb, sa)
+        head = f"{w} scores higher at {ws['overall']:g}/100 vs {l} at {ls['overall']:g}/100."
+    sides = []
+    if a_leads:
+        sides.append(f"{name_a} leads on {join(a_leads)}")
+    if b_leads:
+        sides.append(f"{name_b} is stronger on {join(b_leads)}")
+    body = (" " + ", while ".join(sides) + ".") if sides else " They are level on every part."
+    sign = 1 if winner_is_a else -1
+    deciding = sorted((p for p in PARTS if sign * contributions[p] > 0), key=lambda p: -sign * contributions[p])
+    if deciding and sa["overall"] != sb["overall"]:
+        top = deciding[0]
+        body += (f" The gap comes mostly from {PART_LABELS[top].lower()} "
+                 f"({abs(contributions[top]):.1f} of the {abs(sa['overall'] - sb['overall']):.1f} points).")
+    return head + body
+
+
+def join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def render_markdown(record: dict) -> str:
+    a, b = record["a"]["repo_id"], record["b"]["repo_id"]
+    lines = [f"# {record['title']}", "", record["summary"], "", f"| Feature | {a} | {b} |", "|---|---|---|"]
+    lines += [f"| {f['name']} | {f['a']} | {f['b']} |" for f in record["features"]]
+    for side, name in (("a", a), ("b", b)):
+        lines += ["", f"## {name} Capabilities"]
+        for cap in record["capabilities"][side]:
+            lines += ["", f"### {cap['title']}", "", cap["text"], "", f"**Unique:** {cap['unique']}", "",
+                      f"**vs alternatives:** {cap['vs_alternatives']}"]  # fmt: skip
+    lines += ["", "## Verdict", "", record["verdict"], ""]
+    return "\n".join(lines)
+
+
+def fmt(value: float) -> str:
+    """Whole numbers with separators; halves from medians kept."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def plural(noun: str, count: float) -> str:
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun
+
+
+def pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
+    """Each artifact's K strongest match-graph neighbours, as unordered pairs (no all-pairs pass)."""
+    neighbours = defaultdict(list)
+    for source, target, weight in db.execute("select source, target, weight from edges"):
+        neighbours[source].append((weight, target))
+        neighbours[target].append((weight, source))
+    pairs = set()
+    for artifact_id, candidates in neighbours.items():
+        best = {}
+        for weight, other in candidates:  # several edge kinds between two artifacts add up
+            best[other] = best.get(other, 0.0) + weight
+        for other, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:per_artifact]:
+            pairs.add(tuple(sorted((artifact_id, other))))
+    return sorted(pairs)
+

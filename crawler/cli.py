@@ -321,9 +321,14 @@ def show(identifier, fmt, db):
         click.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
     for key, value in view.items():
+        if key in ("capabilities", "eval_results"):
+            continue
         if isinstance(value, (list, dict)):
             value = json.dumps(value, ensure_ascii=False)
         click.echo(f"{key:>16}: {value}")
+    for cap in view["capabilities"]:
+        sources = sorted({e.get("section") or e.get("field") for e in cap["evidence"]})
+        click.echo(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(map(str, sources))}")
 
 
 def artifact_scores(database, artifact_id: str) -> dict:

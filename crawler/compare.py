@@ -12,7 +12,6 @@ import bisect
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from statistics import median
 
 from crawler.capabilities import human_count
 from crawler.normalize import now_iso
@@ -31,7 +30,7 @@ class PeerGroup:
     """Statistics of one (kind, task) group, built once and shared by every record."""
 
     members: list[str] = field(default_factory=list)
-    downloads: list[int] = field(default_factory=list)  # sorted descending
+    downloads: list[int] = field(default_factory=list)  # sorted ascending
     values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
     counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
 
@@ -48,18 +47,25 @@ class Comparator:
         self.evals = defaultdict(list)
         for r in db.query("select artifact_id, dataset, metric, value from eval_results order by id"):
             self.evals[r["artifact_id"]].append(r)
-        self.eval_peers = defaultdict(list)  # (kind, task, dataset, metric) -> [(value, artifact)]
+        self.eval_peers = defaultdict(list)  # (kind, task, dataset, metric) -> sorted values, one per artifact
         for artifact_id, results in self.evals.items():
             a = self.artifacts.get(artifact_id)
             if a:
                 # One value per artifact, dataset and metric: the first it reports (as its own lines use).
                 for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
-                    self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])].append((e["value"], artifact_id))
+                    self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])].append(e["value"])
+        for values in self.eval_peers.values():
+            values.sort()
         self.times_matched = Counter()
         for a_id, b_id in db.execute("select a_id, b_id from comparisons"):
             self.times_matched[a_id] += 1
             self.times_matched[b_id] += 1
+        self.capabilities = defaultdict(list)
+        for r in db.query("select artifact_id, aspect, title, text from capabilities order by artifact_id, position"):
+            self.capabilities[r.pop("artifact_id")].append(r)
         self.sides: dict[str, list[dict]] = {}
+        self.fragments: dict[str, tuple[str, str]] = {}  # per artifact: its capabilities as JSON and Markdown
+        self.created_at = now_iso()
 
     # -- peers -----------------------------------------------------------------------------------
 
@@ -81,7 +87,7 @@ class Comparator:
                 g.counts.setdefault(measure, Counter()).update(set(a[measure] or []))
             g.counts.setdefault("inference", Counter())[a["inference"]] += 1
         for g in groups.values():
-            g.downloads.sort(reverse=True)
+            g.downloads.sort()
             for values in g.values.values():
                 values.sort()
         return groups
@@ -95,11 +101,15 @@ class Comparator:
         """An artifact's capabilities with their Unique / vs alternatives lines (computed once)."""
         if artifact_id not in self.sides:
             a = self.artifacts[artifact_id]
-            rows = self.db.query(
-                "select aspect, title, text from capabilities where artifact_id = ? order by position", [artifact_id]
-            )
-            self.sides[artifact_id] = [dict(cap, **self.lines(a, cap["aspect"])) for cap in rows]
+            self.sides[artifact_id] = [dict(cap, **self.lines(a, cap["aspect"])) for cap in self.capabilities[artifact_id]]
         return self.sides[artifact_id]
+
+    def fragment(self, artifact_id: str) -> tuple[str, str]:
+        """An artifact's capability list, encoded once as JSON and as Markdown: every record it is in reuses them."""
+        if artifact_id not in self.fragments:
+            caps = self.side(artifact_id)
+            self.fragments[artifact_id] = (json.dumps(caps, ensure_ascii=False), render_capabilities(caps))
+        return self.fragments[artifact_id]
 
     def lines(self, a: dict, aspect: str) -> dict:
         g = self.peers_of(a)
@@ -113,10 +123,8 @@ class Comparator:
 
     def lines_task(self, a, g, n, group):
         downloads = a["downloads"] or 0
-        rank = bisect.bisect_left([-d for d in g.downloads], -downloads) + 1  # 1 = most downloaded
-        others = sorted(d for d in g.downloads)
-        others.remove(downloads)
-        peer_median = median(others)
+        rank = 1 + len(g.downloads) - bisect.bisect_right(g.downloads, downloads)  # 1 = most downloaded
+        peer_median = median_without(g.downloads, downloads)
         return {
             "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
             "vs_alternatives": f"{downloads:,} downloads vs a peer median of {fmt(peer_median)} across {n} peers.",
@@ -126,20 +134,19 @@ class Comparator:
 
     def numeric_lines(self, a, g, n, group, measure: str, noun: str):
         value = a[measure] if measure in ("parameters", "rows") else len(a[measure] or [])
-        values = list(g.values.get(measure, []))
-        if not value or value not in values:
+        values = g.values.get(measure, [])
+        if not value:
             return self.lines_task(a, g, n, group)
-        values.remove(value)
-        if not values:
+        stating = len(values) - 1  # peers that state it: the artifact itself left out
+        if not stating:
             text = f"No other {group} states its {noun}."
             return {"unique": text, "vs_alternatives": text, "basis": {"measure": measure, "value": value, "peers": 0}}
-        peer_median = median(values)
-        smaller = bisect.bisect_left(values, value)
-        share = round(100 * smaller / len(values))
+        peer_median = median_without(values, value)
+        share = round(100 * bisect.bisect_left(values, value) / stating)
         return {
-            "unique": f"{fmt(value)} {plural(noun, value)}: more than {share}% of the {len(values)} peers ({group}) that state it.",
-            "vs_alternatives": f"{fmt(value)} {plural(noun, value)} vs a peer median of {fmt(peer_median)} ({len(values)} peers).",
-            "basis": {"measure": measure, "value": value, "peer_median": peer_median, "peers": len(values),
+            "unique": f"{fmt(value)} {plural(noun, value)}: more than {share}% of the {stating} peers ({group}) that state it.",
+            "vs_alternatives": f"{fmt(value)} {plural(noun, value)} vs a peer median of {fmt(peer_median)} ({stating} peers).",
+            "basis": {"measure": measure, "value": value, "peer_median": peer_median, "peers": stating,
                       "share_below": share},
         }  # fmt: skip
 
@@ -162,9 +169,7 @@ class Comparator:
             return self.lines_task(a, g, n, group)
         shares = {f: counts[f] - 1 for f in own}  # peers with it, the artifact itself left out
         rarest = min(own, key=lambda f: (shares[f], f))
-        peer_counts = list(g.values["formats"])
-        peer_counts.remove(len(own))
-        typical = median(peer_counts)
+        typical = median_without(g.values["formats"], len(own))
         return {
             "unique": f"Ships {rarest}, which {shares[rarest]} of {n} peers ({pct(shares[rarest], n)}%) also ship.",
             "vs_alternatives": f"{len(own)} formats vs {fmt(typical)} for the typical peer ({n} {group}).",
@@ -177,18 +182,18 @@ class Comparator:
         if not results:
             return self.lines_task(a, g, n, group)
         e = results[0]
-        reported = self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])]
-        others = sorted(v for v, who in reported if who != a["id"])
-        if not others:
+        reported = self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
+        if len(reported) < 2:
             text = f"No other {group} reports {e['metric']} on {e['dataset']}."
             return {"unique": text, "vs_alternatives": text,
                     "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"], "peers": 0}}
-        below = bisect.bisect_left(others, e["value"])
+        below = bisect.bisect_left(reported, e["value"])
+        peer_median = median_without(reported, e["value"])
         return {
-            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: above {below} of the {len(others)} peers that report it.",
-            "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {median(others):.4g} on the same dataset and metric.",
+            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: above {below} of the {len(reported) - 1} peers that report it.",
+            "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset and metric.",
             "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"],
-                      "peers": len(others), "peers_below": below, "peer_median": median(others)},
+                      "peers": len(reported) - 1, "peers_below": below, "peer_median": peer_median},
         }  # fmt: skip
 
     def shared_lines(self, a, g, n, group, measure: str, noun: str):
@@ -277,18 +282,36 @@ class Comparator:
             "capabilities": {"a": caps_a, "b": caps_b},
             "verdict": verdict(name_a, name_b, sa, sb),
             "method_version": METHOD["version"],
-            "created_at": now_iso(),
+            "created_at": self.created_at,
         }
 
     def stored_row(self, record: dict) -> dict:
+        """The `comparisons` row; the capability lists are spliced in from per-artifact fragments."""
         a_id, b_id = record["a"]["id"], record["b"]["id"]
+        (json_a, md_a), (json_b, md_b) = self.fragment(a_id), self.fragment(b_id)
+        head = dict(record, capabilities={"a": "\0a", "b": "\0b"})
+        encoded = json.dumps(head, ensure_ascii=False).replace('"\\u0000a"', json_a, 1).replace('"\\u0000b"', json_b, 1)
         return {
             "id": f"{a_id}|{b_id}", "a_id": a_id, "b_id": b_id, "title": record["title"],
-            "record": json.dumps(record, ensure_ascii=False), "markdown": render_markdown(record),
+            "record": encoded, "markdown": render_markdown(record, md_a, md_b),
             "a_sha": self.artifacts[a_id]["sha"], "b_sha": self.artifacts[b_id]["sha"],
             "a_overall": self.scores[a_id]["overall"], "b_overall": self.scores[b_id]["overall"],
             "method_version": METHOD["version"], "created_at": record["created_at"],
         }  # fmt: skip
+
+
+def median_without(values: list[float], value: float) -> float:
+    """The median of sorted `values` once one occurrence of `value` is left out, without copying the list:
+    peer groups are large and every artifact needs its own."""
+    skip = bisect.bisect_left(values, value)
+    size = len(values) - 1
+
+    def at(k: int) -> float:
+        return values[k] if k < skip else values[k + 1]
+
+    if size % 2:
+        return at(size // 2)
+    return (at(size // 2 - 1) + at(size // 2)) / 2
 
 
 def lead(a: float, b: float) -> tuple[int, int]:
@@ -329,17 +352,22 @@ def join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def render_markdown(record: dict) -> str:
+def render_markdown(record: dict, md_a: str | None = None, md_b: str | None = None) -> str:
     a, b = record["a"]["repo_id"], record["b"]["repo_id"]
     lines = [f"# {record['title']}", "", record["summary"], "", f"| Feature | {a} | {b} |", "|---|---|---|"]
     lines += [f"| {f['name']} | {f['a']} | {f['b']} |" for f in record["features"]]
-    for side, name in (("a", a), ("b", b)):
-        lines += ["", f"## {name} Capabilities"]
-        for cap in record["capabilities"][side]:
-            lines += ["", f"### {cap['title']}", "", cap["text"], "", f"**Unique:** {cap['unique']}", "",
-                      f"**vs alternatives:** {cap['vs_alternatives']}"]  # fmt: skip
-    lines += ["", "## Verdict", "", record["verdict"], ""]
+    for side, name, block in (("a", a, md_a), ("b", b, md_b)):
+        lines += ["", f"## {name} Capabilities", block if block is not None else render_capabilities(record["capabilities"][side])]
+    lines += ["## Verdict", "", record["verdict"], ""]
     return "\n".join(lines)
+
+
+def render_capabilities(caps: list[dict]) -> str:
+    lines = []
+    for cap in caps:
+        lines += ["", f"### {cap['title']}", "", cap["text"], "", f"**Unique:** {cap['unique']}", "",
+                  f"**vs alternatives:** {cap['vs_alternatives']}"]  # fmt: skip
+    return "\n".join(lines + [""])
 
 
 def fmt(value: float) -> str:

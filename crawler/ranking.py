@@ -7,10 +7,10 @@ that version. The same database gives the same scores: nothing here depends on t
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from crawler.normalize import now_iso
-from db import decode_row, rare_term_counts, replace_edges, replace_scores, similar_by_rare_terms
+from db import decode_row, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {
     "version": "2026.11.1",
@@ -99,18 +99,34 @@ def build_edges(db, artifacts: dict[str, dict]) -> list[dict]:
 
 
 def similar_pairs(db, artifacts: dict[str, dict]) -> list[tuple[str, str, float]]:
-    """Artifacts of the same kind and task whose capability text shares rare terms (FTS5 does the counting)."""
+    """Artifacts of the same kind and task whose capability text shares rare terms (FTS5's index).
+
+    Similarity = shared rare terms / sqrt(rare terms of each), each artifact keeping its strongest few.
+    """
     cfg = METHOD["similar"]
     by_rowid = {a["_rowid"]: a for a in artifacts.values()}
-    term_counts = rare_term_counts(db, cfg["max_df"])
+    postings = rare_term_postings(db, cfg["max_df"])
+    term_counts: Counter = Counter()
+    shared: Counter = Counter()
+    for docs in postings.values():
+        term_counts.update(docs)
+        groups = defaultdict(list)  # only same kind and task can be similar: pair within groups
+        for doc in docs:
+            a = by_rowid.get(doc)
+            if a and a["task"]:
+                groups[(a["kind"], a["task"])].append(doc)
+        for members in groups.values():
+            members.sort()
+            for i, doc_a in enumerate(members):
+                for doc_b in members[i + 1 :]:
+                    shared[(doc_a, doc_b)] += 1
     best: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for doc_a, doc_b, shared in similar_by_rare_terms(db, cfg["max_df"], cfg["min_shared"]):
-        a, b = by_rowid.get(doc_a), by_rowid.get(doc_b)
-        if not a or not b or a["kind"] != b["kind"] or not a["task"] or a["task"] != b["task"]:
-            continue
-        similarity = shared / math.sqrt(term_counts[doc_a] * term_counts[doc_b])
-        best[a["id"]].append((similarity, b["id"]))
-        best[b["id"]].append((similarity, a["id"]))
+    for (doc_a, doc_b), count in shared.items():
+        if count >= cfg["min_shared"]:
+            a, b = by_rowid[doc_a], by_rowid[doc_b]
+            similarity = count / math.sqrt(term_counts[doc_a] * term_counts[doc_b])
+            best[a["id"]].append((similarity, b["id"]))
+            best[b["id"]].append((similarity, a["id"]))
     pairs = {}
     for source, candidates in best.items():
         for similarity, target in sorted(candidates, key=lambda c: (-c[0], c[1]))[: cfg["per_artifact"]]:

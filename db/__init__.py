@@ -350,32 +350,20 @@ def save_comparisons(db: sqlite_utils.Database, rows: list[dict]) -> None:
         db["comparisons"].upsert_all(rows, pk="id", batch_size=2000)
 
 
-def similar_by_rare_terms(db: sqlite_utils.Database, max_df: int, min_shared: int) -> list[tuple[int, int, int]]:
-    """Pairs of artifacts (rowids) whose capability text shares at least `min_shared` rare terms.
+def rare_term_postings(db: sqlite_utils.Database, max_df: int) -> dict[str, set[int]]:
+    """Rare terms of the capability text (in 2..max_df artifacts) and the artifacts (rowids) they occur in.
 
-    Rare: in 2..max_df artifacts. SQLite's FTS5 does the tokenizing and counting (fts5vocab), so
-    shared rare terms are one join over the index instead of a pass over every pair of artifacts.
+    SQLite's FTS5 does the tokenizing and the counting (fts5vocab over the search index): no index of
+    our own. Shared rare terms are what the match graph's similarity edges are made of.
     """
     ensure_vocab_tables(db)
     sql = """
-        with rare(term) as (select term from temp.cap_terms where doc between 2 and ?),
-        hits(term, doc) as (
-            select distinct i.term, i.doc from temp.cap_instances i join rare r on r.term = i.term
-            where i.col = 'capability_text'
-        )
-        select a.doc, b.doc, count(*) as shared from hits a join hits b on a.term = b.term and a.doc < b.doc
-        group by a.doc, b.doc having shared >= ?"""
-    return db.execute(sql, [max_df, min_shared]).fetchall()
-
-
-def rare_term_counts(db: sqlite_utils.Database, max_df: int) -> dict[int, int]:
-    """How many rare terms each artifact's capability text has (for normalizing shared counts)."""
-    ensure_vocab_tables(db)
-    sql = """
-        with rare(term) as (select term from temp.cap_terms where doc between 2 and ?)
-        select doc, count(distinct i.term) from temp.cap_instances i join rare r on r.term = i.term
-        where i.col = 'capability_text' group by doc"""
-    return dict(db.execute(sql, [max_df]).fetchall())
+        select term, doc from temp.cap_instances
+        where col = 'capability_text' and term in (select term from temp.cap_terms where doc between 2 and ?)"""
+    postings: dict[str, set[int]] = {}
+    for term, doc in db.execute(sql, [max_df]):
+        postings.setdefault(term, set()).add(doc)
+    return postings
 
 
 def ensure_vocab_tables(db: sqlite_utils.Database) -> None:

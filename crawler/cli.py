@@ -20,7 +20,9 @@ from db import (
     DatabaseError,
     find_artifacts,
     finish_run,
+    eval_rows,
     get_capabilities,
+    get_scores,
     get_run,
     list_runs,
     open_db,
@@ -30,8 +32,10 @@ from db import (
     save_comparisons,
     start_run,
     stored_sources,
+    times_matched,
 )
 
+SCORE_KEYS = ("overall", "adoption", "quality", "ecosystem", "match_graph")
 SPIDERS = {
     "models": "spiders.models.ModelsSpider",
     "datasets": "spiders.datasets.DatasetsSpider",
@@ -231,7 +235,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
             raise click.ClickException("an artifact cannot be compared with itself")
         comparator = Comparator(database)
         matched = Counter(comparator.times_matched)
-        if not database.execute("select 1 from comparisons where id = ?", [f"{a_id}|{b_id}"]).fetchone():
+        if f"{a_id}|{b_id}" not in comparator.stored:
             matched.update([a_id, b_id])
         record = comparator.record(a_id, b_id, matched)
         save_comparisons(database, [comparator.stored_row(record)])
@@ -241,7 +245,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     started = time.monotonic()
     comparator = Comparator(database)
     pairs = pairs_for_all(database, per_artifact)
-    stored = {r["id"]: r for r in database.query("select id, a_sha, b_sha, a_overall, b_overall, method_version from comparisons")}
+    stored = comparator.stored
     matched = Counter(comparator.times_matched)
     for a_id, b_id in pairs:
         if f"{a_id}|{b_id}" not in stored:
@@ -331,12 +335,6 @@ def show(identifier, fmt, db):
         click.echo(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(map(str, sources))}")
 
 
-def artifact_scores(database, artifact_id: str) -> dict:
-    rows = list(database.query("select overall, adoption, quality, ecosystem, match_graph, method_version "
-                               "from scores where artifact_id = ?", [artifact_id]))
-    return rows[0] if rows else {"overall": None, "adoption": None, "quality": None, "ecosystem": None, "match_graph": None}
-
-
 def resolve_identifier(database, identifier: str) -> dict:
     matches = find_artifacts(database, identifier.strip().strip("/"))
     if not matches:
@@ -376,13 +374,9 @@ def artifact_view(database, artifact: dict) -> dict:
         "datasets": artifact["datasets"] or [],
         "libraries": artifact["libraries"] or [],
         "capabilities": get_capabilities(database, artifact["id"]),
-        "eval_results": [dict(r) for r in database.query(
-            "select dataset, dataset_name, config, split, metric, value, verified, source from eval_results "
-            "where artifact_id = ? order by id", [artifact["id"]])],
-        "scores": artifact_scores(database, artifact["id"]),
-        "times_matched": database.execute(
-            "select count(*) from comparisons where a_id = ? or b_id = ?", [artifact["id"], artifact["id"]]
-        ).fetchone()[0],
+        "eval_results": [{k: v for k, v in e.items() if k != "artifact_id"} for e in eval_rows(database, artifact["id"])],
+        "scores": get_scores(database, artifact["id"]) or dict.fromkeys(SCORE_KEYS),
+        "times_matched": times_matched(database, artifact["id"]),
         "errors": artifact["errors"] or [],
         "fetched_at": artifact["fetched_at"],
     }

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 
 from crawler.capabilities import human_count
 from crawler.normalize import now_iso
-from crawler.ranking import METHOD
-from db import decode_row
+from crawler.ranking import METHOD, PARTS
+from db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
 
-PARTS = ("adoption", "quality", "ecosystem", "match_graph")
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
 PEER_COLUMNS = ("id", "kind", "repo_id", "sha", "task", "downloads", "parameters", "formats", "languages", "rows",
                 "configs", "card_sections", "datasets", "base_models", "inference", "pricing")  # fmt: skip
@@ -39,13 +38,11 @@ class Comparator:
     """Holds what comparisons read (artifacts, scores, capabilities, peers) for one pass over the database."""
 
     def __init__(self, db) -> None:
-        self.db = db
-        self.artifacts = {r["id"]: decode_row("artifacts", r)
-                          for r in db.query(f"select {', '.join(PEER_COLUMNS)} from artifacts")}  # fmt: skip
-        self.scores = {r["artifact_id"]: r for r in db.query("select * from scores")}
+        self.artifacts = {r["id"]: r for r in artifact_rows(db, PEER_COLUMNS)}
+        self.scores = score_rows(db)
         self.groups = self.build_groups()
         self.evals = defaultdict(list)
-        for r in db.query("select artifact_id, dataset, metric, value from eval_results order by id"):
+        for r in eval_rows(db):
             self.evals[r["artifact_id"]].append(r)
         self.eval_peers = defaultdict(list)  # (kind, task, dataset, metric) -> sorted values, one per artifact
         for artifact_id, results in self.evals.items():
@@ -56,12 +53,12 @@ class Comparator:
                     self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])].append(e["value"])
         for values in self.eval_peers.values():
             values.sort()
+        self.stored = comparison_states(db)
         self.times_matched = Counter()
-        for a_id, b_id in db.execute("select a_id, b_id from comparisons"):
-            self.times_matched[a_id] += 1
-            self.times_matched[b_id] += 1
+        for r in self.stored.values():
+            self.times_matched.update([r["a_id"], r["b_id"]])
         self.capabilities = defaultdict(list)
-        for r in db.query("select artifact_id, aspect, title, text from capabilities order by artifact_id, position"):
+        for r in capability_rows(db):
             self.capabilities[r.pop("artifact_id")].append(r)
         self.sides: dict[str, list[dict]] = {}
         self.fragments: dict[str, tuple[str, str]] = {}  # per artifact: its capabilities as JSON and Markdown
@@ -386,7 +383,7 @@ def pct(part: int, whole: int) -> int:
 def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
     """Each artifact's K strongest match-graph neighbours, as unordered pairs (no all-pairs pass)."""
     neighbours = defaultdict(list)
-    for source, target, weight in db.execute("select source, target, weight from edges"):
+    for source, target, weight in edge_rows(db):
         neighbours[source].append((weight, target))
         neighbours[target].append((weight, source))
     pairs = set()

@@ -10,7 +10,7 @@ import math
 from collections import Counter, defaultdict
 
 from crawler.normalize import now_iso
-from db import decode_row, rare_term_postings, replace_edges, replace_scores
+from db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {
     "version": "2026.11.1",
@@ -36,6 +36,8 @@ METHOD = {
     "scale_quantile": 0.99,
 }
 
+PARTS = tuple(METHOD["weights"])  # adoption, quality, ecosystem, match_graph
+
 # Card problems that cost quality (fetch failures are not the card's fault and cost nothing).
 QUALITY_PENALTY_KINDS = ("card_yaml", "card_not_mapping", "card_metadata", "card_not_utf8")
 ARTIFACT_COLUMNS = ("id", "kind", "repo_id", "task", "datasets", "base_models", "downloads", "likes", "spaces",
@@ -54,8 +56,7 @@ def rank(db) -> dict:
 
 
 def load_artifacts(db) -> dict[str, dict]:
-    rows = db.query(f"select rowid as _rowid, {', '.join(ARTIFACT_COLUMNS)} from artifacts order by id")
-    return {r["id"]: decode_row("artifacts", r) for r in rows}
+    return {r["id"]: r for r in artifact_rows(db, ARTIFACT_COLUMNS)}
 
 
 # -- the match graph ---------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def build_edges(db, artifacts: dict[str, dict]) -> list[dict]:
             add(a["id"], datasets.get(str(name).lower()), "trained_on", weights["trained_on"])
         for name in a["base_models"] or []:
             add(a["id"], models.get(str(name).lower()), "fine_tuned_from", weights["fine_tuned_from"])
-    for artifact_id, dataset in db.execute("select distinct artifact_id, dataset from eval_results"):
+    for artifact_id, dataset in sorted({(e["artifact_id"], e["dataset"]) for e in eval_rows(db)}):
         add(artifact_id, datasets.get(str(dataset).lower()), "evaluated_on", weights["evaluated_on"])
     for source, target, weight in similar_pairs(db, artifacts):
         add(source, target, "similar", weight)

@@ -318,15 +318,6 @@ def find_artifacts(db: sqlite_utils.Database, identifier: str) -> list[dict]:
     return [decode_row("artifacts", r) for r in rows]
 
 
-def get_card(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
-    rows = list(db.query("select * from cards where artifact_id = ?", [artifact_id]))
-    return decode_row("cards", rows[0]) if rows else None
-
-
-def counts_by_kind(db: sqlite_utils.Database) -> dict[str, int]:
-    return {r["kind"]: r["n"] for r in db.query("select kind, count(*) as n from artifacts group by kind")}
-
-
 def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
     cursor = db.execute(sql, list(params))
     columns = [d[0] for d in cursor.description or []]
@@ -370,3 +361,48 @@ def ensure_vocab_tables(db: sqlite_utils.Database) -> None:
     """FTS5's own views of the search index: terms with their document counts, and term instances."""
     db.execute("create virtual table if not exists temp.cap_terms using fts5vocab(main, artifacts_fts, 'row')")
     db.execute("create virtual table if not exists temp.cap_instances using fts5vocab(main, artifacts_fts, 'instance')")
+
+
+# -- reads for ranking, comparisons and `show` ------------------------------------------------------
+
+
+def artifact_rows(db: sqlite_utils.Database, columns: Iterable[str]) -> list[dict]:
+    """These columns of every artifact (plus its `_rowid`, which the search index refers to), decoded."""
+    rows = db.query(f"select rowid as _rowid, {', '.join(columns)} from artifacts order by id")
+    return [decode_row("artifacts", r) for r in rows]
+
+
+def score_rows(db: sqlite_utils.Database) -> dict[str, dict]:
+    return {r["artifact_id"]: r for r in db.query("select * from scores")}
+
+
+def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
+    rows = list(db.query("select overall, adoption, quality, ecosystem, match_graph, method_version "
+                         "from scores where artifact_id = ?", [artifact_id]))  # fmt: skip
+    return rows[0] if rows else None
+
+
+def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list[dict]:
+    """Eval results in the order they were reported (all, or one artifact's)."""
+    where, params = ("where artifact_id = ?", [artifact_id]) if artifact_id else ("", [])
+    sql = f"select artifact_id, source, dataset, dataset_name, config, split, metric, value, verified from eval_results {where} order by id"
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def capability_rows(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query("select artifact_id, aspect, title, text from capabilities order by artifact_id, position"))
+
+
+def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:
+    return db.execute("select source, target, weight from edges").fetchall()
+
+
+def comparison_states(db: sqlite_utils.Database) -> dict[str, dict]:
+    """Stored comparison records: what each was made from (to know whether it must be written again)."""
+    sql = "select id, a_id, b_id, a_sha, b_sha, a_overall, b_overall, method_version from comparisons"
+    return {r["id"]: r for r in db.query(sql)}
+
+
+def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:
+    sql = "select count(*) from comparisons where a_id = ? or b_id = ?"
+    return db.execute(sql, [artifact_id, artifact_id]).fetchone()[0]

@@ -16,6 +16,7 @@ from tabulate import tabulate
 from crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from crawler.items import URL_PREFIX
 from crawler.normalize import now_iso
+from crawler.runlock import CrawlLocked, RunLock
 from db import (
     DatabaseError,
     find_artifacts,
@@ -23,6 +24,7 @@ from db import (
     eval_rows,
     get_capabilities,
     get_scores,
+    interrupt_stale_runs,
     get_run,
     list_runs,
     open_db,
@@ -73,10 +75,12 @@ def cli():
 @click.option("--filter", "filters", multiple=True, help="Hub tag filter (repeatable; all must match).")
 @click.option("--ids", help="Explicit repos, comma-separated (per-repo info endpoint).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many repos per kind (pages: in all).")
-@click.option("--full", is_flag=True, help="A complete pass (every crawl is complete for now).")
+@click.option("--full", is_flag=True, help="A complete pass: the whole listing, every card fetched again.")
+@click.option("--counters", is_flag=True, help="Only refresh downloads and likes of all repos (listing pages, no cards).")
+@click.option("--wait", is_flag=True, help="If another crawl holds the database, wait for it instead of exiting.")
 @db_option
 @one_line_errors
-def crawl(what, search, author, filters, ids, limit, full, db):
+def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     """One crawl run: list repos, fetch their cards (and pages), store them; prints progress and a summary.
 
     `all` crawls models and datasets, then visits the pages of the artifacts that most need it: as many
@@ -90,8 +94,16 @@ def crawl(what, search, author, filters, ids, limit, full, db):
     endpoint = hub_endpoint()
     path = db_path(db)
     database = open_db(path)
+    try:
+        lock = RunLock(path).acquire(wait=wait)
+    except CrawlLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
     names = ["models", "datasets", "pages"] if what == "all" else [what]
-    arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit).items() if v}
+    if counters:
+        names = [n for n in names if n != "pages"]
+    arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit,
+                                       full=full, counters=counters).items() if v}
     run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
 
     settings = scrapy_settings(get_project_settings())
@@ -101,7 +113,8 @@ def crawl(what, search, author, filters, ids, limit, full, db):
     started = time.monotonic()
     spider_args = {
         name: args for name in names
-        if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids, limit=limit))
+        if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids, limit=limit,
+                                     full=full, counters=counters))
     }  # fmt: skip
     crawlers = {name: process.create_crawler(load_object(SPIDERS[name])) for name in spider_args}  # the process forgets them
 
@@ -126,6 +139,7 @@ def crawl(what, search, author, filters, ids, limit, full, db):
         status = "failed"
         message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
     run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
+    lock.release()
     click.echo(summary_line(run, time.monotonic() - started))
     if status == "failed":
         raise click.ClickException(message)
@@ -141,7 +155,7 @@ def stop_reactor(_=None) -> None:
         reactor.stop()
 
 
-def spider_arguments(name: str, what: str, *, search, author, filters, ids, limit) -> dict | None:
+def spider_arguments(name: str, what: str, *, search, author, filters, ids, limit, full=False, counters=False) -> dict | None:
     """One spider's arguments; None when it has nothing to do in this run.
 
     With --ids, `datasets/a/b` goes to the datasets spider and a bare `a/b` to the models spider
@@ -150,13 +164,13 @@ def spider_arguments(name: str, what: str, *, search, author, filters, ids, limi
     id_list = [i.strip() for i in (ids or "").split(",") if i.strip()]
     if name == "pages":
         if what == "pages":
-            return {"ids": ids, "limit": limit}
-        return {"ids": ids, "limit": limit or hub_budgets()["pages"][0]}
+            return {"ids": ids, "limit": limit, "full": full}
+        return {"ids": ids, "limit": limit or hub_budgets()["pages"][0], "full": full}
     if id_list:
         is_dataset = [i.startswith("datasets/") for i in id_list]
         mine = [i.removeprefix("datasets/") for i, d in zip(id_list, is_dataset) if what != "all" or d == (name == "datasets")]
         return {"ids": ",".join(mine), "limit": limit} if mine else None
-    return {"search": search, "author": author, "filter": list(filters), "limit": limit}
+    return {"search": search, "author": author, "filter": list(filters), "limit": limit, "full": full, "counters": counters}
 
 
 def scrapy_settings(settings):

@@ -11,11 +11,12 @@ from twisted.internet import task
 
 from crawler.config import db_path, hub_endpoint
 from crawler.normalize import now_iso
-from db import add_run_counts, finish_run, open_db, start_run
+from crawler.runlock import CrawlLocked, RunLock
+from db import add_run_counts, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
 
-SPIDER_ARGUMENTS = ("search", "author", "filters", "ids", "limit")
+SPIDER_ARGUMENTS = ("search", "author", "filters", "ids", "limit", "full", "counters")
 
 
 def spider_arguments(spider) -> dict:
@@ -54,18 +55,30 @@ class RunLedger:
 
     def spider_opened(self, spider) -> None:
         if self.owns_run:
+            try:  # an ad-hoc `scrapy crawl` takes the lock itself (`hubcrawl crawl` already holds it)
+                self.lock = RunLock(self.path).acquire()
+            except CrawlLocked as exc:
+                logger.error("%s: this crawl does nothing", exc)
+                self.crawler.stats.set_value("hubcrawl/locked_out", True)
+                self.run_id = None
+                return
             db = open_db(self.path)
+            interrupt_stale_runs(db, now_iso())
             self.run_id = start_run(
                 db, spiders=[spider.name], endpoint=hub_endpoint(), arguments=spider_arguments(spider), started_at=now_iso()
             )
             db.close()
+        self.crawler.stats.set_value("hubcrawl/run_id", self.run_id)
 
     def spider_closed(self, spider, reason: str) -> None:
+        if self.run_id is None:
+            return
         counts, errors = run_counts(self.crawler.stats.get_stats())
         db = open_db(self.path)
         add_run_counts(db, self.run_id, counts, errors)
         if self.owns_run:
             finish_run(db, self.run_id, status=run_status(reason, counts, errors), finished_at=now_iso())
+            self.lock.release()
         db.close()
 
 

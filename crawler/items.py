@@ -22,6 +22,9 @@ class ArtifactItem:
     card_status: int | None = None  # HTTP status of the card answer; None when no answer came
     card_body: bytes | None = None  # the README bytes when status was 200
     fetch_errors: list[dict] = field(default_factory=list)  # [{"kind", "detail", "url"?}]
+    # "fetched": card answered (or failed) now; "reuse_card": the stored card is from this commit;
+    # "counters": only the adoption counters were listed (`crawl --counters`).
+    mode: str = "fetched"
 
 
 def artifact_key(kind: str, repo_id: str) -> str:

@@ -55,3 +55,4 @@ HUBCRAWL_MAX_429_RETRIES = 8
 HUBCRAWL_PROGRESS_STDERR = False  # `hubcrawl crawl` prints progress to stderr instead of the log
 HUBCRAWL_DB = None  # None: $HUBCRAWL_DB or ./hub.db
 HUBCRAWL_RUN_ID = None  # set by `hubcrawl crawl`, which owns the crawl_runs row
+HUBCRAWL_WATERMARK_OVERLAP = 600  # seconds re-listed before the last watermark (clock skew between Hub servers)

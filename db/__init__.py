@@ -18,7 +18,7 @@ JSON_COLUMNS = {
     "artifacts": ("licenses", "tasks", "formats", "languages", "tags", "datasets", "base_models", "papers",
                   "libraries", "modalities", "provenance", "size_categories", "splits", "configs",
                   "annotations_creators", "source_datasets", "card_sections", "card_validation_errors",
-                  "paper_titles", "errors", "fetch_errors", "record"),
+                  "paper_titles", "errors", "fetch_errors", "previous_ids", "record"),
     "cards": ("front_matter", "errors"),
     "capabilities": ("evidence",),
     "comparisons": ("record",),
@@ -44,7 +44,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "configs": str, "annotations_creators": str, "source_datasets": str,
             # where derived values came from, and what went wrong
             "provenance": str, "provenance_rows": str, "fetched_at": str, "errors": str, "fetch_errors": str,
-            "record": str,
+            "gone_at": str, "previous_ids": str, "record": str,
         },
         "pk": "id",
     },
@@ -93,6 +93,16 @@ SCHEMA: dict[str, dict[str, Any]] = {
                     "created_at": str},
         "pk": "id",
         "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
+    },
+    "counter_history": {
+        "columns": {"artifact_id": str, "run_id": int, "seen_at": str, "downloads": int, "downloads_all_time": int,
+                    "likes": int},
+        "pk": ("artifact_id", "run_id"),
+        "foreign_keys": [("artifact_id", "artifacts", "id")],
+    },
+    "crawl_state": {
+        "columns": {"key": str, "high_water": str, "run_id": int, "updated_at": str},
+        "pk": "key",
     },
     "crawl_runs": {
         "columns": {
@@ -226,13 +236,15 @@ def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None
                 yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id)
 
 
-def artifacts_for_pages(db: sqlite_utils.Database, kind: str | None, limit: int | None) -> list[dict]:
-    """Which pages to visit first: never visited or changed since the visit, then the most adopted."""
-    where = "where a.kind = ?" if kind else ""
+def artifacts_for_pages(db: sqlite_utils.Database, kind: str | None, limit: int | None, due_only: bool = True) -> list[dict]:
+    """Which pages to visit: never visited or changed since the visit (all, with `due_only=False`),
+    most adopted first."""
+    due = "(p.fetched_at is null or a.last_modified > p.fetched_at)"
+    conditions = [c for c in ("a.kind = ?" if kind else "", due if due_only else "", "a.gone_at is null") if c]
     sql = f"""
-        select a.kind, a.repo_id from artifacts a left join pages p on p.artifact_id = a.id {where}
-        order by (p.fetched_at is null or a.last_modified > p.fetched_at) desc,
-                 coalesce(a.downloads, 0) desc, coalesce(a.likes, 0) desc, a.id
+        select a.kind, a.repo_id from artifacts a left join pages p on p.artifact_id = a.id
+        where {" and ".join(conditions)}
+        order by {due} desc, coalesce(a.downloads, 0) desc, coalesce(a.likes, 0) desc, a.id
         {"limit ?" if limit else ""}"""
     params = ([kind] if kind else []) + ([limit] if limit else [])
     return list(db.query(sql, params))
@@ -406,3 +418,99 @@ def comparison_states(db: sqlite_utils.Database) -> dict[str, dict]:
 def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:
     sql = "select count(*) from comparisons where a_id = ? or b_id = ?"
     return db.execute(sql, [artifact_id, artifact_id]).fetchone()[0]
+
+
+
+# -- incremental runs ---------------------------------------------------------------------------------
+
+
+def get_watermark(db: sqlite_utils.Database, key: str) -> str | None:
+    rows = list(db.query("select high_water from crawl_state where key = ?", [key]))
+    return rows[0]["high_water"] if rows else None
+
+
+def save_watermark(db: sqlite_utils.Database, key: str, high_water: str, run_id: int | None, updated_at: str) -> None:
+    with db.atomic():
+        db["crawl_state"].upsert({"key": key, "high_water": high_water, "run_id": run_id, "updated_at": updated_at}, pk="key")
+
+
+def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> dict[str, dict]:
+    """What is stored for these repos: their commit, whether a card is stored, and the fetch errors."""
+    out = {}
+    for chunk in chunked(repo_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        sql = f"""select a.repo_id, a.sha, a.fetch_errors, c.artifact_id is not null as has_card
+                  from artifacts a left join cards c on c.artifact_id = a.id
+                  where a.kind = ? and a.repo_id in ({marks})"""
+        for r in db.query(sql, [kind, *chunk]):
+            out[r["repo_id"]] = {"sha": r["sha"], "has_card": bool(r["has_card"]),
+                                 "fetch_errors": json.loads(r["fetch_errors"] or "[]")}  # fmt: skip
+    return out
+
+
+def save_history(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """Counters seen in a run, one row per artifact and run (adoption over time)."""
+    if rows:
+        with db.atomic():
+            db["counter_history"].upsert_all(rows, pk=("artifact_id", "run_id"))
+
+
+def update_counters(db: sqlite_utils.Database, rows: list[dict]) -> int:
+    """Refresh only the adoption counters of stored artifacts (`crawl --counters`)."""
+    with db.atomic():
+        db.conn.executemany(
+            "update artifacts set downloads = :downloads, downloads_all_time = :downloads_all_time, likes = :likes, "
+            "trending_score = :trending_score where id = :id",
+            rows,
+        )
+    return len(rows)
+
+
+def renamed_artifacts(db: sqlite_utils.Database, artifacts: list[dict]) -> list[tuple[str, str]]:
+    """(old id, new id) for artifacts stored under another name with the same Hub `_id` (a rename)."""
+    by_hub_id = {a["hub_id"]: a for a in artifacts if a.get("hub_id")}
+    renames = []
+    for chunk in chunked(list(by_hub_id), 500):
+        sql = f"select id, kind, hub_id from artifacts where hub_id in ({','.join('?' * len(chunk))})"
+        for r in db.query(sql, chunk):
+            new = by_hub_id[r["hub_id"]]
+            if r["id"] != new["id"] and r["kind"] == new["kind"]:
+                renames.append((r["id"], new["id"]))
+    return renames
+
+
+# Every column that refers to an artifact id: a rename moves them all.
+ARTIFACT_REFERENCES = [("cards", "artifact_id"), ("capabilities", "artifact_id"), ("eval_results", "artifact_id"),
+                       ("pages", "artifact_id"), ("scores", "artifact_id"), ("counter_history", "artifact_id"),
+                       ("edges", "source"), ("edges", "target"), ("comparisons", "a_id"), ("comparisons", "b_id")]  # fmt: skip
+
+
+def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None:
+    """Move an artifact and everything that refers to it to its new name; its history stays with it."""
+    with db.atomic():
+        if db.execute("select 1 from artifacts where id = ?", [new_id]).fetchone():
+            db.execute("delete from artifacts where id = ?", [new_id])  # a row the new name got meanwhile
+        previous = json.loads(db.execute("select coalesce(previous_ids, '[]') from artifacts where id = ?", [old_id]).fetchone()[0])
+        new_repo_id = new_id.removeprefix("datasets/")
+        db.execute("update artifacts set id = ?, repo_id = ?, previous_ids = ? where id = ?",
+                   [new_id, new_repo_id, json.dumps(previous + [old_id]), old_id])
+        for table, column in ARTIFACT_REFERENCES:
+            db.execute(f"update or replace {table} set {column} = ? where {column} = ?", [new_id, old_id])
+
+
+def mark_gone(db: sqlite_utils.Database, gone_ids: list[str], present_ids: list[str], when: str) -> None:
+    """Repos the Hub no longer has keep their row, dated `gone_at` (first seen gone); ones seen again lose it."""
+    with db.atomic():
+        for chunk in chunked(gone_ids, 500):
+            db.execute(f"update artifacts set gone_at = coalesce(gone_at, ?) where id in ({','.join('?' * len(chunk))})",
+                       [when, *chunk])
+        for chunk in chunked(present_ids, 500):
+            db.execute(f"update artifacts set gone_at = null where gone_at is not null and id in ({','.join('?' * len(chunk))})", chunk)
+
+
+def interrupt_stale_runs(db: sqlite_utils.Database, finished_at: str) -> int:
+    """Runs still marked running when a new run holds the lock were killed: say so in the ledger."""
+    with db.atomic():
+        cursor = db.execute("update crawl_runs set status = 'interrupted', finished_at = coalesce(finished_at, ?) "
+                            "where status = 'running'", [finished_at])  # fmt: skip
+    return cursor.rowcount

@@ -9,6 +9,7 @@ previous one are under way: memory stays at about one page however large the Hub
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
@@ -16,10 +17,11 @@ from requests.utils import parse_header_links
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.config import hub_endpoint
+from crawler.config import db_path, hub_endpoint
 from crawler.errors import fetch_failure
 from crawler.items import URL_PREFIX, ArtifactItem
 from crawler.normalize import now_iso
+from db import get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
@@ -28,8 +30,29 @@ COMMON_EXPAND = (
 )  # fmt: skip
 
 
+# `crawl --counters`: the listing fields adoption is made of, nothing else.
+COUNTER_EXPAND = ("downloads", "downloadsAllTime", "likes", "trendingScore", "lastModified", "sha")
+# A card fetch ended in one of these is settled while the commit stays the same.
+SETTLED_CARD_ERRORS = {"card_missing", "card_gated", "card_too_large", "card_forbidden"}
+
 LISTING_PRIORITY = 0
 CARD_PRIORITY = 10
+
+
+def card_is_current(record: dict, stored: dict | None) -> bool:
+    """The stored card (or its settled absence) is from the listed commit: no need to fetch it again."""
+    if not stored or not record.get("sha") or stored["sha"] != record["sha"]:
+        return False
+    return stored["has_card"] or {e["kind"] for e in stored["fetch_errors"]} & SETTLED_CARD_ERRORS != set()
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def iso_z(value: datetime) -> str:
+    """The Hub's own timestamp format, so that watermarks compare with `lastModified` as strings."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def malformed(what: str, url: str) -> dict:
@@ -50,8 +73,10 @@ class HubSpider(scrapy.Spider):
     listing_expand: tuple[str, ...] = ()
     info_expand: tuple[str, ...] = ()
 
-    def __init__(self, search=None, author=None, filter=None, ids=None, limit=None, **kwargs):
+    def __init__(self, search=None, author=None, filter=None, ids=None, limit=None, full=None, counters=None, **kwargs):
         super().__init__(**kwargs)
+        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
+        self.counters = str(counters).lower() in ("1", "true", "yes") if counters is not None else False
         self.search = search or None
         self.author = author or None
         self.filters = split_arg(filter)
@@ -64,10 +89,22 @@ class HubSpider(scrapy.Spider):
             raise ValueError(f"limit must be at least 1, got {self.limit}")
         self.endpoint = hub_endpoint()
         self.repos_seen = 0
+        self.listing_complete = False  # the pass reached the end of the listing or the watermark
+        self.newest_seen: str | None = None
+        self.watermark: str | None = None
+        self.db = None
 
     # -- navigation -------------------------------------------------------------------------
 
     async def start(self):
+        if self.crawler.stats.get_value("hubcrawl/locked_out"):
+            return  # another crawl holds the database (RunLedger said so)
+        self.db = open_db(db_path(self.settings.get("HUBCRAWL_DB")))
+        if not (self.full or self.counters or self.ids):
+            high_water = get_watermark(self.db, self.state_key())
+            if high_water:  # incremental: stop where the last complete pass began, less a margin for clock skew
+                overlap = timedelta(seconds=self.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
+                self.watermark = iso_z(parse_iso(high_water) - overlap)
         if self.ids:
             for repo_id in self.ids[: self.limit]:
                 yield scrapy.Request(
@@ -80,9 +117,15 @@ class HubSpider(scrapy.Spider):
         else:
             yield self.listing_request(self.listing_url())
 
+    def state_key(self) -> str:
+        """Which listing a watermark belongs to: the kind and the arguments that narrow it."""
+        return json.dumps([self.kind, self.search, self.author, sorted(self.filters)])
+
     def listing_url(self) -> str:
         page_size = self.settings.getint("HUBCRAWL_PAGE_SIZE")
-        params = [("expand[]", field) for field in self.listing_expand]
+        expand = COUNTER_EXPAND if self.counters else self.listing_expand
+        # Newest changes first (the Hub sorts descending only): an incremental pass stops at the watermark.
+        params = [("expand[]", field) for field in expand] + [("sort", "lastModified")]
         params += [("search", self.search), ("author", self.author)]
         params += [("filter", f) for f in self.filters]
         params.append(("limit", min(page_size, self.limit or page_size)))
@@ -126,18 +169,40 @@ class HubSpider(scrapy.Spider):
                 yield retry
             return
         self.crawler.stats.inc_value("hubcrawl/listing_pages")
+        records = [r for r in records if isinstance(r, dict) and r.get("id")]
+        stored = {} if self.full or self.counters else stored_states(self.db, self.kind, [r["id"] for r in records])
         for record in records:
             if self.limit_reached():
                 return
-            if not isinstance(record, dict) or not record.get("id"):
-                self.count_error("listing_bad_record")
-                continue
+            modified = record.get("lastModified")
+            if self.watermark and modified and modified < self.watermark:
+                self.listing_complete = True  # everything from here on was seen by an earlier complete pass
+                return
+            if modified and (self.newest_seen is None or modified > self.newest_seen):
+                self.newest_seen = modified
             self.repos_seen += 1
             self.crawler.stats.inc_value("hubcrawl/repos_listed")
-            yield self.follow_card(record)
+            if self.counters:
+                yield self.item(record["id"], record, [], mode="counters")
+            elif card_is_current(record, stored.get(record["id"])):
+                self.crawler.stats.inc_value("hubcrawl/cards_unchanged")
+                yield self.item(record["id"], record, [], mode="reuse_card")
+            else:
+                yield self.follow_card(record)
         next_url = self.next_page_url(response)
         if next_url and not self.limit_reached():
             yield self.listing_request(next_url)
+        elif not next_url:
+            self.listing_complete = True
+
+    def closed(self, reason: str) -> None:
+        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw."""
+        errors = any(k.startswith("hubcrawl/errors/listing") for k in self.crawler.stats.get_stats())
+        if reason == "finished" and self.listing_complete and not errors and not self.ids and not self.counters \
+                and self.limit is None and self.newest_seen:
+            save_watermark(self.db, self.state_key(), self.newest_seen, self.crawler.stats.get_value("hubcrawl/run_id"), now_iso())
+        if self.db is not None:
+            self.db.close()
 
     def parse_info(self, response, repo_id: str):
         record = self.load_json(response, dict)
@@ -193,8 +258,9 @@ class HubSpider(scrapy.Spider):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def item(self, repo_id: str, record: dict | None, errors: list[dict]) -> ArtifactItem:
-        return ArtifactItem(kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors)
+    def item(self, repo_id: str, record: dict | None, errors: list[dict], mode: str = "fetched") -> ArtifactItem:
+        return ArtifactItem(kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors,
+                            mode=mode)
 
     @staticmethod
     def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None]:

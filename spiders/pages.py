@@ -1,7 +1,7 @@
-"""`scrapy crawl pages [-a kind=model|dataset] [-a ids=a/b,datasets/c/d] [-a limit=N]`
+"""`scrapy crawl pages [-a kind=model|dataset] [-a ids=a/b,datasets/c/d] [-a limit=N] [-a full=1]`
 
-Visits the Hub pages of artifacts already in the database: never-visited or changed-since-visit
-first, then by adoption, and stops at the limit. Pages have the Hub's smallest budget
+Visits the Hub pages of artifacts already in the database that are due (never visited, or changed
+since the visit; every page with `full`), the most adopted first, and stops at the limit. Pages have the Hub's smallest budget
 (100 per 5 minutes anonymous), so the order matters more than the count.
 """
 
@@ -21,8 +21,9 @@ from spiders.hub import split_arg
 class PagesSpider(scrapy.Spider):
     name = "pages"
 
-    def __init__(self, kind=None, ids=None, limit=None, **kwargs):
+    def __init__(self, kind=None, ids=None, limit=None, full=None, **kwargs):
         super().__init__(**kwargs)
+        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
         if kind not in (None, "", *KINDS):
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         self.kind = kind or None
@@ -34,11 +35,13 @@ class PagesSpider(scrapy.Spider):
         if self.ids:
             return [split_artifact_key(i) for i in self.ids][: self.limit]
         db = open_db(db_path(self.settings.get("HUBCRAWL_DB")))
-        rows = artifacts_for_pages(db, self.kind, self.limit)
+        rows = artifacts_for_pages(db, self.kind, self.limit, due_only=not self.full)
         db.close()
         return [(r["kind"], r["repo_id"]) for r in rows]
 
     async def start(self):
+        if self.crawler.stats.get_value("hubcrawl/locked_out"):
+            return  # another crawl holds the database (RunLedger said so)
         for kind, repo_id in self.targets():
             yield scrapy.Request(
                 f"{self.endpoint}/{URL_PREFIX[kind]}{repo_id}",

@@ -313,8 +313,10 @@ class StubHub:
     """The server. `with StubHub(make_hub(…)) as hub:` then point HF_ENDPOINT at `hub.url`."""
 
     def __init__(self, data: HubData, *, faults: Faults | None = None,
-                 rate_limits: dict[str, tuple[int, int]] | None = None, host: str = "127.0.0.1", port: int = 0):
+                 rate_limits: dict[str, tuple[int, int]] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 card_delay: float = 0.0):
         self.data = data
+        self.card_delay = card_delay  # seconds each card answer takes (to catch a crawl midway)
         self.faults = faults or Faults()
         self.limiter = RateLimiter(rate_limits or {})
         self.log: list[dict] = []  # one entry per request: path, bucket, status, authorization
@@ -343,6 +345,15 @@ class StubHub:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def touch(self, kind: str, repo_id: str, when: str) -> None:
+        """A new commit on a repo: new sha, lastModified and card text (as a push to the Hub would)."""
+        repo = self.data.get(kind, repo_id)
+        repo.record["sha"] = commit_sha(repo_id + when)
+        repo.record["lastModified"] = when
+        repo.card = (repo.card or b"") + f"\n\n## Changelog\n\nUpdated at {when}.\n".encode()
+        with self.lock:
+            self.sorted_cache.clear()
 
     def requests(self, bucket: str | None = None) -> list[dict]:
         with self.lock:
@@ -457,6 +468,8 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_json(200, self.project(repo.record, fields) if fields else repo.record)
 
     def card(self, kind: str, repo_id: str, revision: str, filename: str):
+        if self.hub.card_delay:
+            time.sleep(self.hub.card_delay)
         repo = self.hub.data.get(kind, repo_id)
         if repo is None:
             return self.send_json(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})

@@ -1,0 +1,176 @@
+"""Scheduled runs: incremental by default, resumable after SIGKILL, one at a time, readable meanwhile,
+and faithful about repos that disappear or move. Each against the stand-in, in real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from tests.conftest import REPO_ROOT, UNLIMITED_BUDGETS, hubcrawl
+from tests.hubstub import Faults, StubHub, make_hub
+
+
+def query(db_file, sql, params=()):
+    return [dict(r) for r in sqlite_utils.Database(db_file).query(sql, params)]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def api_and_cards(hub, since: int = 0) -> list[dict]:
+    return [r for r in hub.requests()[since:] if r["bucket"] != "pages"]
+
+
+def test_incremental_runs_cost_what_changed(db_file):
+    with StubHub(make_hub(400, 100)) as hub:
+        assert hubcrawl("crawl", endpoint=hub.url, db=db_file).code == 0
+        mark = len(hub.requests())
+        result = hubcrawl("crawl", endpoint=hub.url, db=db_file)
+        assert result.code == 0, result.stderr
+        unchanged = hub.requests()[mark:]
+        assert len(unchanged) <= 3, unchanged  # one listing page per kind, no card, no page
+
+        changed = [("model", f"org{i % 50:02d}/model-{i:05d}") for i in range(0, 300, 20)]
+        changed += [("dataset", f"org{i % 50:02d}/dataset-{i:05d}") for i in range(0, 100, 20)]
+        for kind, repo_id in changed:
+            hub.touch(kind, repo_id, now())
+        mark = len(hub.requests())
+        assert hubcrawl("crawl", endpoint=hub.url, db=db_file).code == 0
+        second = api_and_cards(hub, mark)
+        assert len(changed) == 20 and len(second) <= 25, len(second)
+        assert {r["path"].split("/resolve/")[0].lstrip("/") for r in second if r["bucket"] == "resolvers"} == {
+            ("datasets/" if k == "dataset" else "") + i for k, i in changed
+        }
+    bodies = {r["artifact_id"]: r["body"] for r in query(db_file, "select artifact_id, body from cards")}
+    assert all("## Changelog" in bodies[("datasets/" if k == "dataset" else "") + i] for k, i in changed)
+    # Counters are kept per run for the repos a run lists: a changed repo was listed by runs 1 and 3,
+    # an unchanged one by run 1 only (the incremental runs stopped before it).
+    history = lambda i: [r["run_id"] for r in query(db_file, "select run_id from counter_history where artifact_id = ? order by run_id", [i])]
+    assert history("org00/model-00000") == [1, 3]
+    assert history("org01/model-00001") == [1]
+
+
+def test_full_refetches_and_counters_only_lists(db_file):
+    with StubHub(make_hub(50, 0, awkward=False)) as hub:
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+        mark = len(hub.requests())
+        assert hubcrawl("crawl", "models", "--full", endpoint=hub.url, db=db_file).code == 0
+        assert len([r for r in hub.requests()[mark:] if r["bucket"] == "resolvers"]) == 50
+        hub.data.get("model", "org01/model-00001").record["downloads"] = 123456789
+        mark = len(hub.requests())
+        result = hubcrawl("crawl", "--counters", endpoint=hub.url, db=db_file)
+        assert result.code == 0, result.stderr
+        assert {r["bucket"] for r in hub.requests()[mark:]} == {"api"}
+    assert query(db_file, "select downloads from artifacts where id = 'org01/model-00001'")[0]["downloads"] == 123456789
+    history = query(db_file, "select downloads from counter_history where artifact_id = 'org01/model-00001' order by run_id")
+    assert len(history) == 3 and history[-1]["downloads"] == 123456789
+
+
+def crawl_process(endpoint: str, db_file, *args) -> subprocess.Popen:
+    env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS, HUBCRAWL_DB=str(db_file))
+    env.pop("HF_TOKEN", None)
+    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", *args], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def stored_count(db_file) -> int:
+    try:
+        return query(db_file, "select count(*) as n from artifacts")[0]["n"]
+    except Exception:  # the file or table may not exist yet
+        return 0
+
+
+def test_a_killed_run_loses_nothing_and_the_next_run_finishes_it(tmp_path):
+    killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
+    with StubHub(make_hub(1600, 0, awkward=False), card_delay=0.01) as hub:
+        proc = crawl_process(hub.url, killed_db)
+        wait_for(lambda: stored_count(killed_db) >= 500)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        stored_cards = {r["artifact_id"] for r in query(killed_db, "select artifact_id from cards")}
+        assert 500 <= len(stored_cards) < 1600  # killed halfway: the database is consistent and partial
+        assert query(killed_db, "select status from crawl_runs")[0]["status"] == "running"
+
+        mark = len(hub.requests())
+        result = hubcrawl("crawl", "models", endpoint=hub.url, db=killed_db)
+        assert result.code == 0, result.stderr
+        fetched_again = {r["path"].split("/resolve/")[0].lstrip("/") for r in hub.requests()[mark:] if r["bucket"] == "resolvers"}
+        assert fetched_again and not (fetched_again & stored_cards)  # no card stored before the kill was fetched again
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=clean_db).code == 0
+
+    columns = "id, sha, license, pricing, task, parameters, formats, languages, capability_text"
+    assert query(killed_db, f"select {columns} from artifacts order by id") == query(clean_db, f"select {columns} from artifacts order by id")
+    assert query(killed_db, "select artifact_id, body from cards order by artifact_id") == query(clean_db, "select artifact_id, body from cards order by artifact_id")
+    assert [r["status"] for r in query(killed_db, "select status from crawl_runs order by id")] == ["interrupted", "finished"]
+
+
+def running(db_file) -> bool:
+    try:
+        return bool(query(db_file, "select 1 from crawl_runs where status = 'running'"))
+    except Exception:  # not created yet
+        return False
+
+
+def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
+    with StubHub(make_hub(600, 0, awkward=False), card_delay=0.05) as hub:
+        first = crawl_process(hub.url, db_file)
+        wait_for(lambda: running(db_file))
+        second = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file)
+        assert second.code == 1
+        assert second.stderr.strip().startswith("Error: another crawl is running on this database (pid")
+        reader = hubcrawl("query", "select count(*) as n from artifacts", "--format", "json", endpoint=hub.url, db=db_file)
+        assert reader.code == 0, reader.stderr  # no "database is locked" while the crawl writes
+        assert isinstance(json.loads(reader.stdout)[0]["n"], int)
+        waiting = crawl_process(hub.url, db_file, "--wait")
+        assert first.wait(timeout=120) == 0
+        out, err = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, err
+    assert [r["status"] for r in query(db_file, "select status from crawl_runs order by id")] == ["finished", "finished"]
+
+
+def test_faults_and_a_rate_limit_lose_nothing(db_file):
+    faults = Faults(error_rate=0.10, truncate_rate=0.02, attempts=2, seed=11)
+    limits = {"resolvers": (400, 1), "api": (20, 1)}
+    with StubHub(make_hub(1900, 100, awkward=False), faults=faults, rate_limits=limits) as hub:
+        result = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file, env={"HUBCRAWL_BUDGETS": ""})
+        assert result.code == 0, result.stderr
+        assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file, env={"HUBCRAWL_BUDGETS": ""}).code == 0
+        statuses = {}
+        for r in hub.requests():
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    assert statuses.get(503, 0) > 100
+    rows = query(db_file, "select id, errors from artifacts")
+    assert len(rows) == len({r["id"] for r in rows}) == 2000
+    assert all(json.loads(r["errors"]) == [] for r in rows)
+    assert query(db_file, "select count(*) as n from cards")[0]["n"] == 2000
+
+
+def test_gone_repos_stay_and_renamed_repos_keep_their_history(db_file):
+    with StubHub(make_hub(5, 0)) as hub:
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+        hub.data.repos.pop(("model", "org01/model-00001"))
+        assert hubcrawl("crawl", "models", "--ids", "org01/model-00001,stub-faults/renamed-old", endpoint=hub.url, db=db_file).code == 0
+    [gone] = query(db_file, "select * from artifacts where id = 'org01/model-00001'")
+    assert gone["gone_at"] and json.loads(gone["record"])["id"] == "org01/model-00001"  # kept, with its last record
+    assert [e["kind"] for e in json.loads(gone["errors"])] == ["repo_not_found"]
+    assert query(db_file, "select count(*) as n from artifacts where id = 'stub-faults/renamed-old'")[0]["n"] == 0
+    [moved] = query(db_file, "select * from artifacts where id = 'stub-faults/renamed-new'")
+    assert json.loads(moved["previous_ids"]) == ["stub-faults/renamed-old"]
+    history = query(db_file, "select run_id from counter_history where artifact_id = 'stub-faults/renamed-new' order by run_id")
+    assert [h["run_id"] for h in history] == [1, 2]  # the history from before the rename came along
+    assert query(db_file, "select count(*) as n from cards where artifact_id = 'stub-faults/renamed-new'")[0]["n"] == 1

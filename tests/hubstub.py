@@ -383,7 +383,8 @@ class HubHandler(BaseHTTPRequestHandler):
         with self.hub.lock:
             attempt = self.hub.attempts[self.path]
             self.hub.attempts[self.path] += 1
-        self.entry = {"path": self.path, "bucket": bucket, "authorization": self.headers.get("Authorization"), "status": None}
+        self.entry = {"path": self.path, "bucket": bucket, "authorization": self.headers.get("Authorization"),
+                      "status": None, "at": time.time()}
         with self.hub.lock:
             self.hub.log.append(self.entry)
 

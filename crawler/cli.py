@@ -32,6 +32,7 @@ from db import (
     run_query,
     save_artifacts,
     save_comparisons,
+    search_artifacts,
     start_run,
     stored_sources,
     times_matched,
@@ -280,6 +281,24 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     written += len(batch)
     click.echo(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
                f"in {time.monotonic() - started:.1f}s")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--kind", type=click.Choice(["model", "dataset"]), help="Only models or only datasets.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@db_option
+@one_line_errors
+def search(text, kind, limit, fmt, db):
+    """Full-text search over names and capabilities, best first (SQLite FTS5, bm25)."""
+    hits = search_artifacts(open_readonly(db_path(db)), text, kind, limit)
+    if fmt == "json":
+        click.echo(json.dumps(hits, indent=2, ensure_ascii=False))
+        return
+    for hit in hits:
+        prefix = "datasets/" if hit["kind"] == "dataset" else ""
+        click.echo(f"{hit['score']:8.3f}  {prefix}{hit['repo_id']}\n          {hit['snippet']}")
 
 
 @cli.command()

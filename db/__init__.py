@@ -514,3 +514,15 @@ def interrupt_stale_runs(db: sqlite_utils.Database, finished_at: str) -> int:
         cursor = db.execute("update crawl_runs set status = 'interrupted', finished_at = coalesce(finished_at, ?) "
                             "where status = 'running'", [finished_at])  # fmt: skip
     return cursor.rowcount
+
+
+def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = None, limit: int = 20) -> list[dict]:
+    """Full-text search over names and capability text: FTS5's bm25 rank (higher score = better) and a snippet."""
+    where = "artifacts_fts match ?" + (" and a.kind = ?" if kind else "")
+    sql = f"""
+        select a.kind, a.repo_id, -bm25(artifacts_fts) as score,
+               snippet(artifacts_fts, -1, '[', ']', '…', 16) as snippet
+        from artifacts_fts join artifacts a on a.rowid = artifacts_fts.rowid
+        where {where} order by bm25(artifacts_fts), a.id limit ?"""
+    params = [db.quote_fts(text)] + ([kind] if kind else []) + [limit]
+    return [dict(r, score=round(r["score"], 4)) for r in db.query(sql, params)]

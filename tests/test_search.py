@@ -1,0 +1,36 @@
+"""`hubcrawl search`: FTS5 over names and capability text, best first, kept in sync as rows change."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from tests.conftest import hubcrawl
+from tests.hubstub import StubHub, make_hub
+
+
+def test_search_ranks_the_task_first_and_follows_changes(db_file):
+    with StubHub(make_hub(120, 30)) as hub:
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+        assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file).code == 0
+        result = hubcrawl("search", "extractive question answering", "--format", "json", "--limit", "10", endpoint=hub.url, db=db_file)
+    assert result.code == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 10 and all(set(h) >= {"kind", "repo_id", "score", "snippet"} for h in hits)
+    db = sqlite_utils.Database(db_file)
+    tasks = {r["repo_id"]: r["task"] for r in db.query("select repo_id, task from artifacts")}
+    assert all(tasks[h["repo_id"]] == "question-answering" for h in hits)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert "[question]" in hits[0]["snippet"]
+
+    datasets = json.loads(hubcrawl("search", "question", "--kind", "dataset", "--format", "json", endpoint="http://x", db=db_file).stdout)
+    assert datasets and all(h["kind"] == "dataset" for h in datasets)
+
+    # The index follows the rows: a re-derived artifact is found by its new text, not its old.
+    with db.conn:
+        db.execute("update artifacts set capability_text = 'zanzibar quokka' where repo_id = 'org01/model-00001'")
+    found = json.loads(hubcrawl("search", "quokka", "--format", "json", endpoint="http://x", db=db_file).stdout)
+    assert [h["repo_id"] for h in found] == ["org01/model-00001"]
+    odd = hubcrawl("search", 'weird "quotes" AND (', endpoint="http://x", db=db_file)
+    assert odd.code == 0 and "Traceback" not in odd.stderr

@@ -39,6 +39,15 @@ LISTING_PRIORITY = 0
 CARD_PRIORITY = 10
 
 
+def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None]:
+    """What ended a request: the HTTP status and Hub error code of an error answer, or the exception."""
+    if failure.check(HttpError):
+        response = failure.value.response
+        code = response.headers.get("X-Error-Code")
+        return response.status, code.decode() if code else None, None
+    return None, None, failure.value
+
+
 def card_is_current(record: dict, stored: dict | None) -> bool:
     """The stored card (or its settled absence) is from the listed commit: no need to fetch it again."""
     if not stored or not record.get("sha") or stored["sha"] != record["sha"]:
@@ -239,7 +248,7 @@ class HubSpider(scrapy.Spider):
 
     def card_failed(self, failure):
         record = failure.request.cb_kwargs["record"]
-        status, code, exc = self.failure_parts(failure)
+        status, code, exc = failure_parts(failure)
         error = fetch_failure("card", status, error_code=code, gated=bool(record.get("gated")), exception=exc)
         item = self.item(record["id"], record, [error])
         item.card_url, item.card_status = failure.request.url, status
@@ -247,12 +256,12 @@ class HubSpider(scrapy.Spider):
 
     def info_failed(self, failure):
         repo_id = failure.request.cb_kwargs["repo_id"]
-        status, code, exc = self.failure_parts(failure)
+        status, code, exc = failure_parts(failure)
         return self.item(repo_id, None, [fetch_failure("info", status, error_code=code, exception=exc,
                                                        url=failure.request.url)])
 
     def listing_failed(self, failure):
-        status, code, exc = self.failure_parts(failure)
+        status, code, exc = failure_parts(failure)
         error = fetch_failure("listing", status, error_code=code, exception=exc, url=failure.request.url)
         self.record_listing_error(error)
 
@@ -261,14 +270,6 @@ class HubSpider(scrapy.Spider):
     def item(self, repo_id: str, record: dict | None, errors: list[dict], mode: str = "fetched") -> ArtifactItem:
         return ArtifactItem(kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors,
                             mode=mode)
-
-    @staticmethod
-    def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None]:
-        if failure.check(HttpError):
-            response = failure.value.response
-            code = response.headers.get("X-Error-Code")
-            return response.status, code.decode() if code else None, None
-        return None, None, failure.value
 
     @staticmethod
     def load_json(response, expected_type):

@@ -8,14 +8,13 @@ since the visit; every page with `full`), the most adopted first, and stops at t
 from __future__ import annotations
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.config import db_path, hub_endpoint
 from crawler.errors import fetch_failure
 from crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
 from crawler.normalize import now_iso
 from db import artifacts_for_pages, open_db
-from spiders.hub import split_arg
+from spiders.hub import failure_parts, split_arg
 
 
 class PagesSpider(scrapy.Spider):
@@ -57,8 +56,6 @@ class PagesSpider(scrapy.Spider):
 
     def page_failed(self, failure):
         kwargs = failure.request.cb_kwargs
-        response = failure.value.response if failure.check(HttpError) else None
-        error = fetch_failure("page", response.status if response else None,
-                              exception=None if response else failure.value, url=failure.request.url)
-        return PageItem(kwargs["kind"], kwargs["repo_id"], failure.request.url, now_iso(),
-                        response.status if response else None, None, [error])
+        status, code, exc = failure_parts(failure)
+        error = fetch_failure("page", status, error_code=code, exception=exc, url=failure.request.url)
+        return PageItem(kwargs["kind"], kwargs["repo_id"], failure.request.url, now_iso(), status, None, [error])

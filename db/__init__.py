@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import sqlite_utils
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 JSON_COLUMNS = {
     "artifacts": ("licenses", "tasks", "formats", "languages", "tags", "datasets", "base_models", "papers",
@@ -130,11 +131,22 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message is meant for the user as is."""
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
+def is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+# Another writer (a user's `sqlite-utils insert`, a Datasette plugin) can hold the database longer
+# than busy_timeout: a write then waits and tries again instead of failing the crawl. Every write
+# below is one transaction of idempotent upserts, so trying again is safe.
+retry_when_locked = retry(retry=retry_if_exception(is_locked), stop=stop_after_attempt(6),
+                          wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+
+
+def open_db(path: str | Path, busy_timeout: float = 30.0) -> sqlite_utils.Database:
     """Open (creating if needed) a writable database with the schema in place and WAL on."""
     try:
         db = sqlite_utils.Database(path)
-        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         db.enable_wal()
         ensure_schema(db)
     except (sqlite3.Error, OSError) as exc:
@@ -188,6 +200,7 @@ def encode_row(table: str, row: dict) -> dict:
     return out
 
 
+@retry_when_locked
 def save_artifacts(db: sqlite_utils.Database, batch: Iterable[Any]) -> int:
     """Upsert a batch of normalized artifacts, with their cards, capabilities and eval results, in one
     transaction. An artifact's capabilities and eval results are replaced as a whole."""
@@ -215,6 +228,7 @@ def save_artifacts(db: sqlite_utils.Database, batch: Iterable[Any]) -> int:
     return len(artifacts)
 
 
+@retry_when_locked
 def save_page(db: sqlite_utils.Database, page: dict) -> None:
     with db.atomic():
         db["pages"].upsert(encode_row("pages", page), pk="artifact_id")
@@ -336,18 +350,21 @@ def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -
     return columns, cursor.fetchall()
 
 
+@retry_when_locked
 def replace_edges(db: sqlite_utils.Database, edges: list[dict]) -> None:
     with db.atomic():
         db.execute("delete from edges")
         db["edges"].insert_all(edges, batch_size=5000)
 
 
+@retry_when_locked
 def replace_scores(db: sqlite_utils.Database, scores: list[dict]) -> None:
     with db.atomic():
         db.execute("delete from scores")
         db["scores"].insert_all(scores, batch_size=5000)
 
 
+@retry_when_locked
 def save_comparisons(db: sqlite_utils.Database, rows: list[dict]) -> None:
     with db.atomic():
         db["comparisons"].upsert_all(rows, pk="id", batch_size=2000)
@@ -429,6 +446,7 @@ def get_watermark(db: sqlite_utils.Database, key: str) -> str | None:
     return rows[0]["high_water"] if rows else None
 
 
+@retry_when_locked
 def save_watermark(db: sqlite_utils.Database, key: str, high_water: str, run_id: int | None, updated_at: str) -> None:
     with db.atomic():
         db["crawl_state"].upsert({"key": key, "high_water": high_water, "run_id": run_id, "updated_at": updated_at}, pk="key")
@@ -448,6 +466,7 @@ def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> 
     return out
 
 
+@retry_when_locked
 def save_history(db: sqlite_utils.Database, rows: list[dict]) -> None:
     """Counters seen in a run, one row per artifact and run (adoption over time)."""
     if rows:
@@ -455,6 +474,7 @@ def save_history(db: sqlite_utils.Database, rows: list[dict]) -> None:
             db["counter_history"].upsert_all(rows, pk=("artifact_id", "run_id"))
 
 
+@retry_when_locked
 def update_counters(db: sqlite_utils.Database, rows: list[dict]) -> int:
     """Refresh only the adoption counters of stored artifacts (`crawl --counters`)."""
     with db.atomic():
@@ -485,6 +505,7 @@ ARTIFACT_REFERENCES = [("cards", "artifact_id"), ("capabilities", "artifact_id")
                        ("edges", "source"), ("edges", "target"), ("comparisons", "a_id"), ("comparisons", "b_id")]  # fmt: skip
 
 
+@retry_when_locked
 def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None:
     """Move an artifact and everything that refers to it to its new name; its history stays with it."""
     with db.atomic():
@@ -498,6 +519,7 @@ def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None
             db.execute(f"update or replace {table} set {column} = ? where {column} = ?", [new_id, old_id])
 
 
+@retry_when_locked
 def mark_gone(db: sqlite_utils.Database, gone_ids: list[str], present_ids: list[str], when: str) -> None:
     """Repos the Hub no longer has keep their row, dated `gone_at` (first seen gone); ones seen again lose it."""
     with db.atomic():

@@ -18,6 +18,8 @@ from crawler.items import URL_PREFIX
 from crawler.normalize import now_iso
 from crawler.runlock import CrawlLocked, RunLock
 from db import (
+    EXPORTABLE,
+    export_rows,
     DatabaseError,
     find_artifacts,
     finish_run,
@@ -299,6 +301,27 @@ def search(text, kind, limit, fmt, db):
     for hit in hits:
         prefix = "datasets/" if hit["kind"] == "dataset" else ""
         click.echo(f"{hit['score']:8.3f}  {prefix}{hit['repo_id']}\n          {hit['snippet']}")
+
+
+@cli.command()
+@click.argument("table", type=click.Choice(EXPORTABLE), default="artifacts")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout).")
+@db_option
+@one_line_errors
+def export(table, fmt, output, db):
+    """Export a table as JSON Lines (JSON columns as nested values) or CSV (JSON columns as text)."""
+    rows = export_rows(open_readonly(db_path(db)), table, decode_json=fmt == "jsonl")
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = None
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(output, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow(row)
 
 
 @cli.command()

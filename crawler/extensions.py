@@ -91,16 +91,18 @@ def run_status(reason: str, counts: dict, errors: dict) -> str:
 
 
 class HubProgress:
-    """A progress line every HUBCRAWL_PROGRESS_INTERVAL seconds (repos, cards, rate, errors), and a summary.
+    """A progress line every HUBCRAWL_PROGRESS_INTERVAL seconds (repos, cards, rate, errors, budget left).
 
-    Lines go to the log (ad-hoc `scrapy crawl`) or straight to stderr (`hubcrawl crawl`, which keeps
-    Scrapy's own log quiet).
+    Under `hubcrawl crawl` it is one live line on a terminal, rewritten in place, and nothing when
+    stderr is not a terminal (cron mails stay short: the CLI prints the run's summary). An ad-hoc
+    `scrapy crawl` logs it.
     """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_INTERVAL")
         self.to_stderr = crawler.settings.getbool("HUBCRAWL_PROGRESS_STDERR")
+        self.live = self.to_stderr and sys.stderr.isatty()
         self.loop = None
         self.started = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -133,7 +135,11 @@ class HubProgress:
         )
         if stats.get("hubcrawl/status_429"):
             line += f", {stats['hubcrawl/status_429']} x 429"
-        if self.to_stderr:
-            print(line, file=sys.stderr, flush=True)
-        else:
+        left = [f"{b} {stats[f'hubcrawl/budget/{b}/remaining']}" for b in ("api", "resolvers", "pages")
+                if f"hubcrawl/budget/{b}/remaining" in stats]
+        if left:
+            line += f"; budget left: {', '.join(left)}"
+        if self.live:
+            print(f"\r\033[K{line}", end="\n" if final else "", file=sys.stderr, flush=True)
+        elif not self.to_stderr:
             logger.info(line)

@@ -116,6 +116,7 @@ class HubBudgetMiddleware:
                 if (info.limit, info.window_seconds) != (budget.quota, budget.window):
                     budget.set_policy(info.limit, info.window_seconds)
             budget.observe(info.remaining, info.reset_in_seconds, now)
+            self.stats.set_value(f"hubcrawl/budget/{name}/remaining", info.remaining)
         if response.status != 429:
             return response
 

@@ -581,3 +581,14 @@ def search_snippet(db: sqlite_utils.Database, query: str, artifact_rowid: int, c
             if row:
                 return row[0]
     return ""
+
+
+EXPORTABLE = ("artifacts", "capabilities", "comparisons", "scores", "eval_results", "edges", "counter_history", "crawl_runs")
+
+
+def export_rows(db: sqlite_utils.Database, table: str, decode_json: bool):
+    """Every row of an exportable table, in primary-key order, streamed; JSON columns decoded on request."""
+    if table not in EXPORTABLE:
+        raise DatabaseError(f"cannot export {table!r}: choose one of {', '.join(EXPORTABLE)}")
+    for row in db[table].rows_where(order_by="rowid"):
+        yield decode_row(table, row) if decode_json else row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections import Counter
 
@@ -247,3 +248,27 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
         assert hubcrawl("crawl", endpoint=hub.url, db=db_file).code == 0
         result = hubcrawl("show", "both/same", endpoint=hub.url, db=db_file)
     assert result.code == 1 and "names both a model and a dataset" in result.stderr
+
+
+def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db_file):
+    import os
+    import pty
+    import subprocess
+
+    quiet = hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file)
+    assert quiet.code == 0 and "[datasets]" not in quiet.stderr  # not a terminal: no progress lines
+    assert quiet.stdout.startswith("run 1 finished")
+
+    main, secondary = pty.openpty()
+    with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as limited:
+        env = dict(os.environ, HF_ENDPOINT=limited.url, HUBCRAWL_DB=str(db_file.with_name("tty.db")))
+        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "datasets"], cwd=REPO_ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=120)
+    os.close(secondary)
+    terminal = os.read(main, 65536).decode()
+    os.close(main)
+    assert proc.returncode == 0
+    assert "\r\x1b[K[datasets] done: 41 listed" in terminal  # rewritten in place, then the final state
+    # What the Hub's RateLimit headers said was left: one listing request spent of 1000, some cards of 10000.
+    left = re.search(r"budget left: api (\d+), resolvers (\d+)", terminal)
+    assert left and int(left.group(1)) == 999 and 9950 <= int(left.group(2)) < 10000

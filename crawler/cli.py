@@ -9,6 +9,7 @@ import json
 import sqlite3
 import sys
 import time
+from pathlib import Path
 
 import click
 from tabulate import tabulate
@@ -322,6 +323,18 @@ def export(table, fmt, output, db):
             writer = csv.DictWriter(output, fieldnames=list(row))
             writer.writeheader()
         writer.writerow(row)
+
+
+@cli.command()
+@db_option
+def metadata(db):
+    """Datasette metadata describing the tables and columns: `datasette hub.db -m <(hubcrawl metadata)`."""
+    from importlib.resources import files
+
+    meta = json.loads(files("crawler").joinpath("data/datasette-metadata.json").read_text(encoding="utf-8"))
+    database = Path(db_path(db)).stem  # Datasette names a database after its file
+    meta["databases"] = {database: meta["databases"]["hub"]}
+    click.echo(json.dumps(meta, indent=2))
 
 
 @cli.command()

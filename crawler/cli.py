@@ -20,7 +20,9 @@ from crawler.normalize import now_iso
 from crawler.runlock import CrawlLocked, RunLock
 from db import (
     EXPORTABLE,
+    comparison_records,
     export_rows,
+    ranked_artifacts,
     DatabaseError,
     find_artifacts,
     finish_run,
@@ -233,7 +235,7 @@ def rank(db):
 @click.argument("identifiers", nargs=-1)
 @click.option("--all", "compare_all", is_flag=True, help="Records for each artifact's strongest match-graph neighbours.")
 @click.option("--per-artifact", type=click.IntRange(min=1), default=5, show_default=True, help="With --all: neighbours per artifact.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md")
 @db_option
 @one_line_errors
 def compare(identifiers, compare_all, per_artifact, fmt, db):
@@ -257,7 +259,12 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
             matched.update([a_id, b_id])
         record = comparator.record(a_id, b_id, matched)
         save_comparisons(database, [comparator.stored_row(record)])
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False) if fmt == "json" else render_markdown(record))
+        if fmt == "html":
+            from crawler.render import render_compare
+
+            click.echo(render_compare(record))
+        else:
+            click.echo(json.dumps(record, indent=2, ensure_ascii=False) if fmt == "json" else render_markdown(record))
         return
 
     started = time.monotonic()
@@ -335,6 +342,37 @@ def metadata(db):
     database = Path(db_path(db)).stem  # Datasette names a database after its file
     meta["databases"] = {database: meta["databases"]["hub"]}
     click.echo(json.dumps(meta, indent=2))
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="Artifacts with pages, best-scored first.")
+@db_option
+@one_line_errors
+def site(out_dir, limit, db):
+    """Render artifact pages and their stored comparison records as a static HTML site in OUT_DIR."""
+    from crawler.render import page_file, render_artifact, render_compare, render_index
+
+    database = open_readonly(db_path(db))
+    top = ranked_artifacts(database, limit)
+    if not top:
+        raise click.ClickException("no scored artifacts: run `hubcrawl rank` first")
+    (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
+    (out_dir / "compare").mkdir(exist_ok=True)
+    records = comparison_records(database, [a["id"] for a in top])
+    by_artifact = {}
+    for row in records:
+        record = row["record"]
+        name = page_file(f"{record['a']['id']}--{record['b']['id']}")
+        (out_dir / "compare" / name).write_text(render_compare(record), encoding="utf-8")
+        for side in ("a", "b"):
+            by_artifact.setdefault(record[side]["id"], []).append({"file": name, "title": record["title"]})
+    for a in top:
+        a["file"] = page_file(a["id"])
+        view = artifact_view(database, resolve_identifier(database, a["id"]))
+        (out_dir / "artifacts" / a["file"]).write_text(render_artifact(view, by_artifact.get(a["id"], [])), encoding="utf-8")
+    (out_dir / "index.html").write_text(render_index("hubcrawl: artifacts by score", top), encoding="utf-8")
+    click.echo(f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}")
 
 
 @cli.command()

@@ -592,3 +592,20 @@ def export_rows(db: sqlite_utils.Database, table: str, decode_json: bool):
         raise DatabaseError(f"cannot export {table!r}: choose one of {', '.join(EXPORTABLE)}")
     for row in db[table].rows_where(order_by="rowid"):
         yield decode_row(table, row) if decode_json else row
+
+
+def ranked_artifacts(db: sqlite_utils.Database, limit: int) -> list[dict]:
+    """The best-scored artifacts first (for the static site's index)."""
+    sql = """select a.id, a.kind, a.repo_id, a.task, s.overall from artifacts a join scores s on s.artifact_id = a.id
+             order by s.overall desc, a.id limit ?"""
+    return [dict(r) for r in db.query(sql, [limit])]
+
+
+def comparison_records(db: sqlite_utils.Database, artifact_ids: list[str]) -> list[dict]:
+    """Stored comparison records in which any of these artifacts appears."""
+    out = []
+    for chunk in chunked(artifact_ids, 400):
+        marks = ",".join("?" * len(chunk))
+        sql = f"select id, record from comparisons where a_id in ({marks}) or b_id in ({marks}) order by id"
+        out += [decode_row("comparisons", r) for r in db.query(sql, chunk + chunk)]
+    return list({r["id"]: r for r in out}.values())

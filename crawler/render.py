@@ -1,0 +1,40 @@
+"""HTML for people: comparison records and artifact pages, rendered with Jinja2.
+
+Autoescaping is on for every template: card-derived text (capability quotes, titles) can hold any
+markup a card author wrote, and it must show as text, never run. The score chart is inline SVG: no
+script on any page.
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+ENV = Environment(loader=PackageLoader("crawler", "templates"), autoescape=select_autoescape(["html"]))
+CHART_PARTS = [{"key": "adoption", "label": "Adoption"}, {"key": "quality", "label": "Quality"},
+               {"key": "ecosystem", "label": "Ecosystem"}, {"key": "match_graph", "label": "Match Graph"}]  # fmt: skip
+COLORS = ("#0969da", "#bf8700")
+
+
+def page_file(artifact_id: str) -> str:
+    """A file name for an artifact id (`datasets/a/b` -> `datasets__a__b.html`)."""
+    return artifact_id.replace("/", "__") + ".html"
+
+
+def render_compare(record: dict) -> str:
+    values = {f["name"]: f for f in record["features"]}
+    sides = []
+    for index, side in enumerate(("a", "b")):
+        scores = {p["key"]: values[p["label"]][f"{side}_value"] for p in CHART_PARTS}
+        sides.append({"name": record[side]["repo_id"], "color": COLORS[index], "scores": scores})
+    return ENV.get_template("compare.html").render(title=record["title"], record=record, parts=CHART_PARTS, sides=sides)
+
+
+def render_artifact(view: dict, comparisons: list[dict], root: str = "../") -> str:
+    scores = {p["key"]: view["scores"].get(p["key"]) or 0 for p in CHART_PARTS}
+    sides = [{"name": view["repo_id"], "color": COLORS[0], "scores": scores}]
+    return ENV.get_template("artifact.html").render(title=view["repo_id"], view=view, parts=CHART_PARTS, sides=sides,
+                                                    comparisons=comparisons, root=root)  # fmt: skip
+
+
+def render_index(title: str, artifacts: list[dict]) -> str:
+    return ENV.get_template("index.html").render(title=title, artifacts=artifacts)

@@ -88,9 +88,10 @@ def test_crawl_of_6000_repos_stores_each_once_with_one_request_per_repo(db_file)
         log = hub.requests()
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0  # a second crawl adds nothing
     db = sqlite_utils.Database(db_file)
-    assert db.execute("select count(*), count(distinct kind || ':' || repo_id) from artifacts").fetchone() == (6013, 6013)
-    assert db.execute("select count(*) from cards").fetchone()[0] == 6013 - 6  # all but the unreachable cards
     repos = len(listed_ids(hub))
+    assert repos > 6000
+    assert db.execute("select count(*), count(distinct kind || ':' || repo_id) from artifacts").fetchone() == (repos, repos)
+    assert db.execute("select count(*) from cards").fetchone()[0] == repos - 6  # all but the 6 unreachable cards
     listing = [r for r in log if r["path"].split("?")[0] in ("/api/models", "/api/datasets")]
     assert len(listing) == 6 + 2  # 5012 models in pages of 1000, 1001 datasets in pages of 1000
     cards = Counter(r["path"] for r in log if r["bucket"] == "resolvers")

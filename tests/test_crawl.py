@@ -223,6 +223,10 @@ def test_query_cannot_change_the_database(small_hub, db_file):
     assert hashlib.sha256(db_file.read_bytes()).hexdigest() == before
     result = hubcrawl("query", "select count(*) as n from artifacts", "--format", "json", endpoint=small_hub.url, db=db_file)
     assert json.loads(result.stdout) == [{"n": 41}]
+    bad = hubcrawl("query", "selec * frm artifacts", endpoint=small_hub.url, db=db_file)
+    assert bad.code == 1 and bad.stderr.strip() == 'Error: query refused: near "selec": syntax error'
+    csv_out = hubcrawl("query", "select kind, count(*) as n from artifacts group by kind", "--format", "csv", endpoint=small_hub.url, db=db_file)
+    assert csv_out.stdout.splitlines() == ["kind,n", "dataset,41"]
 
 
 def test_show_and_runs(small_hub, db_file):

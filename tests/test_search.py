@@ -34,3 +34,20 @@ def test_search_ranks_the_task_first_and_follows_changes(db_file):
     assert [h["repo_id"] for h in found] == ["org01/model-00001"]
     odd = hubcrawl("search", 'weird "quotes" AND (', endpoint="http://x", db=db_file)
     assert odd.code == 0 and "Traceback" not in odd.stderr
+
+
+def test_export_jsonl_and_csv(db_file):
+    import csv
+    import io
+
+    with StubHub(make_hub(20, 5)) as hub:
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+        lines = hubcrawl("export", "capabilities", endpoint=hub.url, db=db_file).stdout.splitlines()
+        table = hubcrawl("export", "artifacts", "--format", "csv", endpoint=hub.url, db=db_file).stdout
+    db = sqlite_utils.Database(db_file)
+    assert len(lines) == db.execute("select count(*) from capabilities").fetchone()[0]
+    first = json.loads(lines[0])
+    assert isinstance(first["evidence"], list) and first["evidence"][0]["source"] in ("api", "card", "page")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert {r["id"] for r in rows} == {r["id"] for r in db["artifacts"].rows}
+    assert json.loads(rows[0]["formats"]) == json.loads(db["artifacts"].get(rows[0]["id"])["formats"])

@@ -27,6 +27,7 @@ from db import (
     find_artifacts,
     finish_run,
     eval_rows,
+    get_artifact,
     get_capabilities,
     get_scores,
     interrupt_stale_runs,
@@ -240,8 +241,6 @@ def rank(db):
 @one_line_errors
 def compare(identifiers, compare_all, per_artifact, fmt, db):
     """One comparison record, `compare A B`, or `compare --all`; records are stored in `comparisons`."""
-    from collections import Counter
-
     from crawler.compare import Comparator, pairs_for_all, render_markdown
 
     database = open_db(db_path(db))
@@ -254,10 +253,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         if a_id == b_id:
             raise click.ClickException("an artifact cannot be compared with itself")
         comparator = Comparator(database)
-        matched = Counter(comparator.times_matched)
-        if f"{a_id}|{b_id}" not in comparator.stored:
-            matched.update([a_id, b_id])
-        record = comparator.record(a_id, b_id, matched)
+        record = comparator.record(a_id, b_id, comparator.times_matched_after([(a_id, b_id)]))
         save_comparisons(database, [comparator.stored_row(record)])
         if fmt == "html":
             from crawler.render import render_compare
@@ -270,18 +266,10 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     started = time.monotonic()
     comparator = Comparator(database)
     pairs = pairs_for_all(database, per_artifact)
-    stored = comparator.stored
-    matched = Counter(comparator.times_matched)
-    for a_id, b_id in pairs:
-        if f"{a_id}|{b_id}" not in stored:
-            matched.update([a_id, b_id])
+    matched = comparator.times_matched_after(pairs)
     batch, written = [], 0
     for a_id, b_id in pairs:
-        old = stored.get(f"{a_id}|{b_id}")
-        a, b = comparator.artifacts[a_id], comparator.artifacts[b_id]
-        current = (a["sha"], b["sha"], comparator.scores[a_id]["overall"], comparator.scores[b_id]["overall"])
-        if old and (old["a_sha"], old["b_sha"], old["a_overall"], old["b_overall"]) == current \
-                and old["method_version"] == comparator.scores[a_id]["method_version"]:
+        if comparator.is_current(a_id, b_id):
             continue  # neither side changed: the stored record stands
         batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched)))
         if len(batch) >= 2000:
@@ -369,7 +357,7 @@ def site(out_dir, limit, db):
             by_artifact.setdefault(record[side]["id"], []).append({"file": name, "title": record["title"]})
     for a in top:
         a["file"] = page_file(a["id"])
-        view = artifact_view(database, resolve_identifier(database, a["id"]))
+        view = artifact_view(database, get_artifact(database, a["id"]))
         (out_dir / "artifacts" / a["file"]).write_text(render_artifact(view, by_artifact.get(a["id"], [])), encoding="utf-8")
     (out_dir / "index.html").write_text(render_index("hubcrawl: artifacts by score", top), encoding="utf-8")
     click.echo(f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}")

@@ -242,6 +242,24 @@ class Comparator:
 
     # -- records ---------------------------------------------------------------------------------
 
+    def times_matched_after(self, pairs: list[tuple[str, str]]) -> Counter:
+        """How often each artifact is matched once these pairs are stored too: a record shows that count."""
+        matched = Counter(self.times_matched)
+        for a_id, b_id in pairs:
+            if f"{a_id}|{b_id}" not in self.stored:
+                matched.update([a_id, b_id])
+        return matched
+
+    def is_current(self, a_id: str, b_id: str) -> bool:
+        """The stored record was made from these sides' commits and scores, by this method: it stands."""
+        old = self.stored.get(f"{a_id}|{b_id}")
+        if old is None:
+            return False
+        sa, sb = self.scores[a_id], self.scores[b_id]
+        made_from = (old["a_sha"], old["b_sha"], old["a_overall"], old["b_overall"], old["method_version"])
+        return made_from == (self.artifacts[a_id]["sha"], self.artifacts[b_id]["sha"], sa["overall"], sb["overall"],
+                             sa["method_version"])  # fmt: skip
+
     def record(self, a_id: str, b_id: str, times_matched: Counter | None = None) -> dict:
         a, b = self.artifacts[a_id], self.artifacts[b_id]
         sa, sb = self.scores.get(a_id), self.scores.get(b_id)

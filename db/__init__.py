@@ -346,6 +346,11 @@ def find_artifacts(db: sqlite_utils.Database, identifier: str) -> list[dict]:
     return [decode_row("artifacts", r) for r in rows]
 
 
+def get_artifact(db: sqlite_utils.Database, artifact_id: str) -> dict:
+    """One artifact by its key (`owner/name`, `datasets/owner/name`): never ambiguous, unlike a bare name."""
+    return decode_row("artifacts", db["artifacts"].get(artifact_id))
+
+
 def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
     cursor = db.execute(sql, list(params))
     columns = [d[0] for d in cursor.description or []]

@@ -252,7 +252,12 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
     with StubHub(data) as hub:
         assert hubcrawl("crawl", endpoint=hub.url, db=db_file).code == 0
         result = hubcrawl("show", "both/same", endpoint=hub.url, db=db_file)
+        assert hubcrawl("rank", endpoint=hub.url, db=db_file).code == 0
+        site = hubcrawl("site", str(db_file.parent / "site"), endpoint=hub.url, db=db_file)
     assert result.code == 1 and "names both a model and a dataset" in result.stderr
+    # Pages are made by key, not by the ambiguous name: both get theirs.
+    assert site.code == 0, site.stderr
+    assert {p.name for p in (db_file.parent / "site" / "artifacts").iterdir()} == {"both__same.html", "datasets__both__same.html"}
 
 
 def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db_file):

@@ -29,7 +29,7 @@ from tests.hubstub import dataset_repo, model_repo  # noqa: E402
 
 
 def build(path: Path, n: int) -> None:
-    db = open_db(path)
+    db = open_db(path, create=True)
     rng = random.Random(0)
     n_datasets = n // 5
     batch = []

@@ -15,6 +15,9 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.utils import logging as hf_logging
 from markdown_it import MarkdownIt
 
+from crawler.errors import problem
+from crawler.validate import YamlBoundsError, load_yaml, plain_json
+
 # "Repo card metadata block was not found" is logged for every card without front matter:
 # over a whole Hub that is millions of lines. We record it as `has_front_matter` instead.
 hf_logging.set_verbosity_error()
@@ -41,41 +44,49 @@ def decode_card(body: bytes) -> tuple[str, list[dict]]:
 
 
 def parse_card(kind: str, text: str) -> ParsedCard:
-    """Parse card text with huggingface_hub. Never raises: problems land in `errors`."""
+    """Card text to front matter and body. Never raises: problems land in `errors`.
+
+    The front matter is read once, by the bounded C loader (`validate.load_yaml`: no alias bombs,
+    cycles or deep nesting), made plain JSON, then read by huggingface_hub's card data class
+    (`ModelCardData` / `DatasetCardData`) with the card regex the Hub itself uses.
+    """
     text = text.lstrip("\ufeff")  # a BOM hides the front matter from the card regex
-    card_class = CARD_CLASSES[kind]
     match = REGEX_YAML_BLOCK.search(text)
-    errors: list[dict] = []
+    if not match:
+        return ParsedCard({}, text, False, readable=True)
+    body = text[match.end() :]
     try:
-        card = card_class(text)
+        data = load_yaml(match.group(2))
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        problem_text = getattr(exc, "problem", None) or str(exc) or exc.__class__.__name__
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        errors.append({"kind": "card_yaml", "detail": f"invalid YAML front matter: {problem}{where}"})
-        card = None
+        kind_of = "card_yaml_bounds" if isinstance(exc, YamlBoundsError) else "card_yaml"
+        return ParsedCard({}, body, True, readable=False,
+                          errors=[problem(kind_of, f"invalid YAML front matter: {problem_text}{where}")])
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return ParsedCard({}, body, True, readable=False,
+                          errors=[problem("card_not_mapping", "front matter is not a mapping")])
+    front_matter, errors = card_metadata(kind, plain_json(data))
+    return ParsedCard(front_matter, body, True, readable=True, errors=errors)
+
+
+def card_metadata(kind: str, front: dict) -> tuple[dict, list[dict]]:
+    """The front matter as huggingface_hub's card data class reads it. An invalid `model-index`
+    costs the eval results only; metadata the class cannot take at all is kept as it was written."""
+    data_class = CARD_CLASSES[kind].card_data_class
+    try:
+        return data_class(**front).to_dict(), []
     except ValueError as exc:
-        if "should be a dict" in str(exc):
-            errors.append({"kind": "card_not_mapping", "detail": "front matter is not a mapping"})
-            card = None
-        else:
-            # Typically an invalid `model-index`: keep the rest of the metadata, drop eval results.
-            errors.append({"kind": "card_metadata", "detail": _one_line(str(exc))})
-            card = card_class(text, ignore_metadata_errors=True)
-    except (TypeError, AttributeError) as exc:  # metadata of the wrong shape inside CardData
-        errors.append({"kind": "card_metadata", "detail": _one_line(f"{exc.__class__.__name__}: {exc}")})
-        card = None
-
-    if card is not None:
-        return ParsedCard(card.data.to_dict(), card.text, bool(match), readable=True, errors=errors)
-    body = text[match.end() :] if match else text
-    return ParsedCard({}, body, bool(match), readable=False, errors=errors)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
+        error = problem("card_metadata", str(exc))
+        try:
+            return data_class(**front, ignore_metadata_errors=True).to_dict(), [error]
+        except Exception:  # noqa: BLE001 - any card the class cannot read keeps its plain metadata
+            return front, [error]
+    except Exception as exc:  # noqa: BLE001 - metadata of a shape the class does not expect
+        return front, [problem("card_metadata", f"{exc.__class__.__name__}: {exc}")]
 
 
 # Standard card sections, recognised by words in their headings (a heading may name several).
@@ -154,7 +165,8 @@ def splits_from_tables(sections: list[Section]) -> dict[str, dict[str, int]]:
             header = [h.strip() for h in table[0][1:]]
             for row in table[1:]:
                 cells = [c.replace(",", "").strip() for c in row[1:]]
-                if len(cells) == len(header) and all(c.isdigit() for c in cells):
+                # ASCII digits only, and no more than a count can have ("²" is a digit to str.isdigit)
+                if len(cells) == len(header) and all(c.isascii() and c.isdigit() and len(c) <= 19 for c in cells):
                     splits[row[0].strip()] = {h: int(c) for h, c in zip(header, cells)}
     return splits
 

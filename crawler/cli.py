@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import hashlib
 import io
 import json
-import sqlite3
+import math
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,6 +22,7 @@ from crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from crawler.items import URL_PREFIX
 from crawler.normalize import now_iso
 from crawler.runlock import CrawlLocked, RunLock
+from crawler.validate import check_repo_id
 from db import (
     EXPORTABLE,
     comparison_records,
@@ -44,6 +49,7 @@ from db import (
     times_matched,
 )
 
+READER_TIME_LIMIT = 60.0  # seconds a reading statement may run (`query --time-limit` changes it)
 SCORE_KEYS = ("overall", "adoption", "quality", "ecosystem", "match_graph")
 SPIDERS = {
     "models": "spiders.models.ModelsSpider",
@@ -64,9 +70,63 @@ def one_line_errors(command):
         try:
             return command(*args, **kwargs)
         except (ConfigError, DatabaseError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(printable(str(exc))) from None
 
     return wrapper
+
+
+# Characters a terminal acts on rather than shows: C0/C1 controls (escape sequences set titles,
+# clear screens, write the clipboard), DEL, and bidi overrides. Newlines and tabs stay.
+TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
+
+
+def printable(text: str) -> str:
+    """Card text as a terminal should show it: control characters replaced by U+FFFD."""
+    return TERMINAL_CONTROLS.sub("\ufffd", text)
+
+
+def emit(text: str, *, data: bool = False, nl: bool = True) -> None:
+    """Print to stdout. Text for reading loses its control characters; data (CSV) keeps them
+    unless it is going to a terminal."""
+    click.echo(text if data and not sys.stdout.isatty() else printable(text), nl=nl)
+
+
+def json_text(value, indent: int | None = 2) -> str:
+    """JSON that is valid (no NaN or Infinity: they become null) and safe on a terminal
+    (C1 controls and bidi overrides escaped, which JSON readers read back unchanged)."""
+    text = json.dumps(finite(value), indent=indent, ensure_ascii=False, allow_nan=False)
+    return JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def main() -> None:
+    """The console entry point: `cli`, and a one-line error when stdout cannot take the output
+    (a full device, a closed pipe) instead of a traceback at exit."""
+    try:
+        try:
+            cli(standalone_mode=True)
+        finally:
+            sys.stdout.flush()
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush stays quiet
+        print(f"Error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a bug still ends in one line; HUBCRAWL_DEBUG=1 shows the traceback
+        if os.environ.get("HUBCRAWL_DEBUG"):
+            raise
+        print(f"Error: internal error: {exc.__class__.__name__}: {printable(str(exc))[:300]} "
+              "(HUBCRAWL_DEBUG=1 shows where)", file=sys.stderr)  # fmt: skip
+        sys.exit(1)
 
 
 @click.group()
@@ -98,68 +158,97 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     from scrapy.utils.project import get_project_settings
     from twisted.internet import defer
 
+    # Everything a run needs is checked before it starts: a bad setting is one line, not a hung crawl.
     endpoint = hub_endpoint()
+    hub_budgets()
+    check_ids(ids)
     path = db_path(db)
-    database = open_db(path)
+    database = open_db(path, create=True)
     try:
         lock = RunLock(path).acquire(wait=wait)
     except CrawlLocked as exc:
         raise click.ClickException(str(exc)) from None
-    interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
-    names = ["models", "datasets", "pages"] if what == "all" else [what]
-    if counters:
-        names = [n for n in names if n != "pages"]
-    arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit,
-                                       full=full, counters=counters).items() if v}
-    run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
+    try:
+        interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
+        names = ["models", "datasets", "pages"] if what == "all" else [what]
+        if counters:
+            names = [n for n in names if n != "pages"]
+        arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit,
+                                           full=full, counters=counters).items() if v}
+        run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
 
-    settings = scrapy_settings(get_project_settings())
-    settings.setdict({"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True,
-                      "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
-    process = CrawlerProcess(settings)
-    started = time.monotonic()
-    spider_args = {
-        name: args for name in names
-        if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids, limit=limit,
-                                     full=full, counters=counters))
-    }  # fmt: skip
-    crawlers = {name: process.create_crawler(load_object(SPIDERS[name])) for name in spider_args}  # the process forgets them
+        settings = scrapy_settings(get_project_settings())
+        settings.setdict({"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True,
+                          "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
+        process = CrawlerProcess(settings)
+        started = time.monotonic()
+        spider_args = {
+            name: args for name in names
+            if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids,
+                                         limit=limit, full=full, counters=counters))
+        }  # fmt: skip
+        crawlers = {name: process.create_crawler(load_object(SPIDERS[name])) for name in spider_args}
 
-    # Listings first (models and datasets side by side), then pages: they visit what the listings stored.
-    listings = [process.crawl(c, **spider_args[n]) for n, c in crawlers.items() if n != "pages"]
-    chain = defer.DeferredList(listings) if listings else defer.succeed(None)
-    if "pages" in crawlers:
-        def crawl_pages(_):
-            if all(c.stats.get_value("finish_reason") == "finished" for n, c in crawlers.items() if n != "pages"):
-                return process.crawl(crawlers["pages"], **spider_args["pages"])
-        chain.addCallback(crawl_pages)
-    chain.addBoth(stop_reactor)
-    process.start(stop_after_crawl=False)
+        # Listings first (models and datasets side by side), then pages: they visit what the listings stored.
+        listings = [process.crawl(c, **spider_args[n]) for n, c in crawlers.items() if n != "pages"]
+        chain = defer.DeferredList(listings, consumeErrors=True) if listings else defer.succeed(None)
+        if "pages" in crawlers:
+            def crawl_pages(_):
+                if all(finish_reason(c) == "finished" for n, c in crawlers.items() if n != "pages"):
+                    return process.crawl(crawlers["pages"], **spider_args["pages"])
+            chain.addCallback(crawl_pages)
+        chain.addBoth(stop_reactor)
+        process.start(stop_after_crawl=False)  # SIGTERM / Ctrl-C: Scrapy stops the crawlers gracefully, then here
 
-    ran = [c for c in crawlers.values() if c.stats.get_value("finish_reason")]
-    reasons = [c.stats.get_value("finish_reason") for c in ran]
-    listing_errors = [c.stats.get_value("hubcrawl/last_listing_error") for c in ran]
-    run = get_run(database, run_id)
-    status = "interrupted" if any(r != "finished" for r in reasons) or len(ran) < len(crawlers) else "finished"
-    message = None
-    if status == "finished" and run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):
-        status = "failed"
-        message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
-    run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
-    lock.release()
-    click.echo(summary_line(run, time.monotonic() - started))
+        reasons = [finish_reason(c) for c in crawlers.values()]
+        fatal = next((m for c in crawlers.values() if (m := crawler_stat(c, "hubcrawl/fatal"))), None)
+        listing_errors = [crawler_stat(c, "hubcrawl/last_listing_error") for c in crawlers.values()]
+        run = get_run(database, run_id)
+        status, message = "finished", None
+        if fatal or "database_error" in reasons:
+            status, message = "failed", fatal or "the database could not be written"
+        elif any(r != "finished" for r in reasons):
+            status, message = "interrupted", "the crawl was stopped before the end; the next run takes it up"
+        elif run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):
+            status = "failed"
+            message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
+        run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
+    finally:
+        lock.release()
+    emit(summary_line(run, time.monotonic() - started))
     if status == "failed":
         raise click.ClickException(message)
     if status == "interrupted":
+        click.echo(f"Error: {message}", err=True)
         sys.exit(130)
+
+
+def finish_reason(crawler) -> str | None:
+    """Why a crawler's spider closed; None when it never ran (stopped before it began)."""
+    return crawler_stat(crawler, "finish_reason")
+
+
+def crawler_stat(crawler, key: str):
+    try:
+        return crawler.stats.get_value(key)
+    except RuntimeError:  # Scrapy makes the stats only when the crawl starts
+        return None
 
 
 def stop_reactor(_=None) -> None:
     # Imported here: importing the reactor earlier would install Twisted's default one, not Scrapy's asyncio reactor.
     from twisted.internet import reactor
 
-    if reactor.running:
-        reactor.stop()
+    with contextlib.suppress(Exception):  # a signal may have stopped it already
+        if reactor.running:
+            reactor.stop()
+
+
+def check_ids(ids: str | None) -> None:
+    """`--ids` as the Hub spells repo ids (huggingface_hub's rule), `datasets/` prefix allowed."""
+    for repo_id in (i.strip() for i in (ids or "").split(",") if i.strip()):
+        if check_repo_id(repo_id.removeprefix("datasets/")) is None:
+            raise click.ClickException(f"not a repo id: {printable(repo_id)!r} (expected owner/name or datasets/owner/name)")
 
 
 def spider_arguments(name: str, what: str, *, search, author, filters, ids, limit, full=False, counters=False) -> dict | None:
@@ -216,7 +305,16 @@ def normalize(db):
             done += save_artifacts(database, batch)
             batch = []
     done += save_artifacts(database, batch)
-    click.echo(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
+    emit(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
+
+
+@cli.command()
+@db_option
+@one_line_errors
+def migrate(db):
+    """Bring a database written by an older hubcrawl up to this version's schema (writers do it on their own)."""
+    database = open_db(db_path(db))
+    emit(f"{db_path(db)}: schema version {database.execute('PRAGMA user_version').fetchone()[0]}")
 
 
 @cli.command()
@@ -229,7 +327,7 @@ def rank(db):
     database = open_db(db_path(db))
     started = time.monotonic()
     counts = rank_database(database)
-    click.echo(f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s")
+    emit(f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s")
 
 
 @cli.command()
@@ -258,9 +356,9 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         if fmt == "html":
             from crawler.render import render_compare
 
-            click.echo(render_compare(record))
+            emit(render_compare(record), data=True)
         else:
-            click.echo(json.dumps(record, indent=2, ensure_ascii=False) if fmt == "json" else render_markdown(record))
+            emit(json_text(record) if fmt == "json" else render_markdown(record))
         return
 
     started = time.monotonic()
@@ -277,7 +375,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
             written, batch = written + len(batch), []
     save_comparisons(database, batch)
     written += len(batch)
-    click.echo(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
+    emit(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
                f"in {time.monotonic() - started:.1f}s")
 
 
@@ -290,13 +388,13 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
 @one_line_errors
 def search(text, kind, limit, fmt, db):
     """Full-text search over names and capabilities, best first (SQLite FTS5, bm25)."""
-    hits = search_artifacts(open_readonly(db_path(db)), text, kind, limit)
+    hits = search_artifacts(open_readonly(db_path(db), READER_TIME_LIMIT), text, kind, limit)
     if fmt == "json":
-        click.echo(json.dumps(hits, indent=2, ensure_ascii=False))
+        emit(json_text(hits))
         return
     for hit in hits:
         prefix = "datasets/" if hit["kind"] == "dataset" else ""
-        click.echo(f"{hit['score']:8.3f}  {prefix}{hit['repo_id']}\n          {hit['snippet']}")
+        emit(f"{hit['score']:8.3f}  {prefix}{hit['repo_id']}\n          {hit['snippet']}")
 
 
 @cli.command()
@@ -310,14 +408,15 @@ def export(table, fmt, output, db):
     rows = export_rows(open_readonly(db_path(db)), table, decode_json=fmt == "jsonl")
     if fmt == "jsonl":
         for row in rows:
-            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+            output.write(json_text(row, indent=None) + "\n")
         return
+    to_terminal = output.isatty()
     writer = None
     for row in rows:
         if writer is None:
             writer = csv.DictWriter(output, fieldnames=list(row))
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerow({k: printable(v) if to_terminal and isinstance(v, str) else v for k, v in row.items()})
 
 
 @cli.command()
@@ -345,43 +444,62 @@ def site(out_dir, limit, db):
     top = ranked_artifacts(database, limit)
     if not top:
         raise click.ClickException("no scored artifacts: run `hubcrawl rank` first")
-    (out_dir / "artifacts").mkdir(parents=True, exist_ok=True)
-    (out_dir / "compare").mkdir(exist_ok=True)
+    folders = {name: site_folder(out_dir / name) for name in ("artifacts", "compare")}
     records = comparison_records(database, [a["id"] for a in top])
     by_artifact = {}
     for row in records:
         record = row["record"]
         name = page_file(f"{record['a']['id']}--{record['b']['id']}")
-        (out_dir / "compare" / name).write_text(render_compare(record), encoding="utf-8")
+        write_page(folders["compare"] / name, render_compare(record))
         for side in ("a", "b"):
             by_artifact.setdefault(record[side]["id"], []).append({"file": name, "title": record["title"]})
     for a in top:
         a["file"] = page_file(a["id"])
         view = artifact_view(database, get_artifact(database, a["id"]))
-        (out_dir / "artifacts" / a["file"]).write_text(render_artifact(view, by_artifact.get(a["id"], [])), encoding="utf-8")
-    (out_dir / "index.html").write_text(render_index("hubcrawl: artifacts by score", top), encoding="utf-8")
-    click.echo(f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}")
+        write_page(folders["artifacts"] / a["file"], render_artifact(view, by_artifact.get(a["id"], [])))
+    write_page(site_folder(out_dir) / "index.html", render_index("hubcrawl: artifacts by score", top))
+    emit(f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}")
+
+
+def site_folder(path: Path) -> Path:
+    """A folder of the site, made if needed; a symlink planted in its place is refused."""
+    if path.is_symlink():
+        raise click.ClickException(f"{path} is a symbolic link: refusing to write the site through it")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot make {path}: {exc.strerror}") from None
+    return path
+
+
+def write_page(path: Path, html: str) -> None:
+    """Write one page as a new file: whatever stood at that name (a planted symlink) is replaced, not followed."""
+    try:
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 @cli.command()
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=READER_TIME_LIMIT, show_default=True,
+              help="Stop the query after this many seconds (0: no limit).")
 @db_option
 @one_line_errors
-def query(sql, fmt, db):
-    """Read-only SQL over the database (it is opened read-only: no statement can change it)."""
-    database = open_readonly(db_path(db))
-    try:
-        columns, rows = run_query(database, sql)
-    except sqlite3.Error as exc:
-        detail = "the database is opened read-only" if "readonly" in str(exc) else str(exc)
-        raise click.ClickException(f"query refused: {detail}") from None
-    click.echo(render_rows(columns, rows, fmt), nl=fmt != "csv")
+def query(sql, fmt, time_limit, db):
+    """Read-only SQL over the database: only reading statements run (SQLite's authorizer refuses
+    writes, ATTACH and VACUUM INTO), and each stops at its time limit."""
+    columns, rows = run_query(open_readonly(db_path(db), time_limit or None), sql)
+    emit(render_rows(columns, rows, fmt), data=fmt == "csv", nl=fmt != "csv")
 
 
 def render_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, indent=2)
+        return json_text([dict(zip(columns, row)) for row in rows])
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -400,10 +518,10 @@ def runs(fmt, limit, db):
     """The crawl-run ledger, newest first."""
     rows = list_runs(open_readonly(db_path(db)), limit)
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        emit(json_text(rows))
         return
     columns = ["id", "started_at", "finished_at", "status", "spiders", "requests", "items", "cards", "pages", "errors"]
-    click.echo(tabulate([[r[c] for c in columns] for r in rows], headers=columns))
+    emit(tabulate([[r[c] for c in columns] for r in rows], headers=columns))
 
 
 @cli.command()
@@ -417,17 +535,17 @@ def show(identifier, fmt, db):
     artifact = resolve_identifier(database, identifier)
     view = artifact_view(database, artifact)
     if fmt == "json":
-        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        emit(json_text(view))
         return
     for key, value in view.items():
         if key in ("capabilities", "eval_results"):
             continue
         if isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        click.echo(f"{key:>16}: {value}")
+            value = json_text(value, indent=None)
+        emit(f"{key:>16}: {value}")
     for cap in view["capabilities"]:
-        sources = sorted({e.get("section") or e.get("field") for e in cap["evidence"]})
-        click.echo(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(map(str, sources))}")
+        sources = sorted({str(e.get("section") or e.get("field")) for e in cap["evidence"]})
+        emit(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(sources)}")
 
 
 def resolve_identifier(database, identifier: str) -> dict:
@@ -478,4 +596,4 @@ def artifact_view(database, artifact: dict) -> dict:
 
 
 if __name__ == "__main__":
-    cli()
+    main()

@@ -7,12 +7,13 @@ import sys
 import time
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 from twisted.internet import task
 
 from crawler.config import db_path, hub_endpoint
 from crawler.normalize import now_iso
 from crawler.runlock import CrawlLocked, RunLock
-from db import add_run_counts, finish_run, interrupt_stale_runs, open_db, start_run
+from db import DatabaseError, add_run_counts, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
 
@@ -39,13 +40,21 @@ def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
 
 class RunLedger:
     """Records every spider run in `crawl_runs`. Under `hubcrawl crawl` the CLI owns the run row
-    (HUBCRAWL_RUN_ID) and each spider adds its counts; an ad-hoc `scrapy crawl` gets a row of its own."""
+    (HUBCRAWL_RUN_ID) and each spider adds its counts; an ad-hoc `scrapy crawl` gets a row of its own.
+
+    Counts reach the row every HUBCRAWL_LEDGER_INTERVAL seconds while the run goes, so a run killed
+    with SIGKILL still shows (almost) what it did. A ledger that cannot be written costs a warning,
+    never the crawl.
+    """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.path = db_path(crawler.settings.get("HUBCRAWL_DB"))
         self.run_id = crawler.settings.getint("HUBCRAWL_RUN_ID") or None
         self.owns_run = self.run_id is None
+        self.interval = crawler.settings.getfloat("HUBCRAWL_LEDGER_INTERVAL")
+        self.reported: tuple[dict, dict] = ({}, {})  # counts and errors already added to the run row
+        self.db = self.lock = self.loop = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -59,33 +68,66 @@ class RunLedger:
                 self.lock = RunLock(self.path).acquire()
             except CrawlLocked as exc:
                 logger.error("%s: this crawl does nothing", exc)
-                self.crawler.stats.set_value("hubcrawl/locked_out", True)
                 self.run_id = None
-                return
-            db = open_db(self.path)
-            interrupt_stale_runs(db, now_iso())
-            self.run_id = start_run(
-                db, spiders=[spider.name], endpoint=hub_endpoint(), arguments=spider_arguments(spider), started_at=now_iso()
-            )
-            db.close()
+                raise CloseSpider("locked") from None
+        try:
+            self.db = open_db(self.path, create=True)
+            if self.owns_run:
+                interrupt_stale_runs(self.db, now_iso())
+                self.run_id = start_run(self.db, spiders=[spider.name], endpoint=hub_endpoint(),
+                                        arguments=spider_arguments(spider), started_at=now_iso())  # fmt: skip
+        except DatabaseError as exc:
+            logger.error("%s", exc)
+            self.release()
+            raise CloseSpider("database_error") from None
         self.crawler.stats.set_value("hubcrawl/run_id", self.run_id)
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.sync)
+            self.loop.start(self.interval, now=False)
 
-    def spider_closed(self, spider, reason: str) -> None:
-        if self.run_id is None:
+    def sync(self) -> None:
+        """Add what this spider did since the last report to the run row."""
+        if self.db is None or self.run_id is None:
             return
         counts, errors = run_counts(self.crawler.stats.get_stats())
-        db = open_db(self.path)
-        add_run_counts(db, self.run_id, counts, errors)
-        if self.owns_run:
-            finish_run(db, self.run_id, status=run_status(reason, counts, errors), finished_at=now_iso())
+        done_counts, done_errors = self.reported
+        try:
+            add_run_counts(self.db, self.run_id, {k: v - done_counts.get(k, 0) for k, v in counts.items()},
+                           {k: v - done_errors.get(k, 0) for k, v in errors.items()})  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - the ledger must never stop the crawl (a full disk, a lock)
+            logger.warning("the run ledger could not be updated: %s", exc)
+            return
+        self.reported = counts, errors
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        self.sync()
+        if self.owns_run and self.db is not None and self.run_id is not None:
+            counts, errors = self.reported
+            fatal = self.crawler.stats.get_value("hubcrawl/fatal")
+            try:
+                finish_run(self.db, self.run_id, status=run_status(reason, counts, errors, fatal), finished_at=now_iso(),
+                           message=fatal)  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - the next run marks a row left running as interrupted
+                logger.warning("the run ledger could not be closed: %s", exc)
+        self.release()
+
+    def release(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self.lock is not None:
             self.lock.release()
-        db.close()
+            self.lock = None
 
 
-def run_status(reason: str, counts: dict, errors: dict) -> str:
+def run_status(reason: str, counts: dict, errors: dict, fatal: str | None = None) -> str:
+    if fatal or reason == "database_error":
+        return "failed"
     if reason != "finished":
         return "interrupted"
-    if counts["listing_pages"] == 0 and counts["items"] == 0 and errors:
+    if counts.get("listing_pages", 0) == 0 and counts.get("items", 0) == 0 and errors:
         return "failed"
     return "finished"
 

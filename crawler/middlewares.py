@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from huggingface_hub.utils import parse_ratelimit_headers
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.config import hub_budgets, hub_endpoint, hub_token, same_origin
+
+
+class CrawlStopping(IgnoreRequest):
+    """A request given up because the crawl is stopping (SIGTERM, Ctrl-C): nothing to record."""
 
 
 class HubAuthMiddleware:
@@ -76,6 +84,8 @@ class Budget:
         self.paused_until = max(self.paused_until, now + seconds)
 
 
+MAX_POLICY_WINDOW = 3600  # seconds; the Hub's windows are 300
+
 # Budgets belong to the client (IP or token), not to a spider: `crawl all` runs two spiders
 # in one process, and both must draw from the same budgets.
 _BUDGETS: dict[tuple[str, str], Budget] = {}
@@ -91,9 +101,11 @@ def budget_for(url: str, budgets: dict[str, tuple[int, int]]) -> tuple[str, Budg
 
 class HubBudgetMiddleware:
     def __init__(self, crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.budgets = hub_budgets()
         self.max_429_retries = crawler.settings.getint("HUBCRAWL_MAX_429_RETRIES")
+        self.max_wait = crawler.settings.getfloat("HUBCRAWL_MAX_RETRY_AFTER")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -104,18 +116,27 @@ class HubBudgetMiddleware:
         delay = budget.reserve(time.monotonic())
         if delay > 0:
             self.stats.inc_value(f"hubcrawl/budget/{name}/waited_seconds", delay)
-            await asyncio.sleep(delay)
+            await self.wait(delay)
         self.stats.inc_value(f"hubcrawl/budget/{name}/requests")
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep in short steps, so that a stopping crawl (SIGTERM, Ctrl-C) is not held by a long wait."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if not self.crawler.crawling:
+                raise CrawlStopping("the crawl is stopping")
+            await asyncio.sleep(min(left, 0.5))
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         name, budget = budget_for(request.url, self.budgets)
         now = time.monotonic()
         info = parse_ratelimit_headers({k.decode(): v[0].decode() for k, v in response.headers.items() if v})
         if info is not None:
-            if info.limit and info.window_seconds:  # the server's policy wins over our defaults
+            # The server's policy wins over our defaults, within sense: a window of hours would stall the crawl.
+            if info.limit and 0 < info.window_seconds <= MAX_POLICY_WINDOW:
                 if (info.limit, info.window_seconds) != (budget.quota, budget.window):
                     budget.set_policy(info.limit, info.window_seconds)
-            budget.observe(info.remaining, info.reset_in_seconds, now)
+            budget.observe(info.remaining, min(info.reset_in_seconds, budget.window), now)
             self.stats.set_value(f"hubcrawl/budget/{name}/remaining", info.remaining)
         if response.status != 429:
             return response
@@ -123,7 +144,8 @@ class HubBudgetMiddleware:
         self.stats.inc_value("hubcrawl/status_429")
         retries = request.meta.get("hub_429_retries", 0)
         wait = retry_after_seconds(response) or (info.reset_in_seconds if info else None) or budget.window / 10
-        budget.pause(wait, now)
+        # A server may ask for a day, or for ever: wait at most one budget window, then try again.
+        budget.pause(min(wait, self.max_wait, budget.window), now)
         if retries >= self.max_429_retries:
             return response
         retry = request.replace(dont_filter=True)
@@ -132,8 +154,15 @@ class HubBudgetMiddleware:
 
 
 def retry_after_seconds(response: Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value.decode()) if value else None
-    except ValueError:  # an HTTP date: fall back to the RateLimit header or a default
+    """`Retry-After` as seconds (a number or an HTTP date); None when absent, negative, or not finite."""
+    value = (response.headers.get("Retry-After") or b"").decode("latin-1").strip()
+    if not value:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None

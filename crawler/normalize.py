@@ -21,6 +21,7 @@ from crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sectio
 from crawler.config import hub_endpoint
 from crawler.items import ArtifactItem, artifact_key
 from crawler.pages import ParsedPage, page_fields
+from crawler.validate import bound_integers, check_record, finite_number
 
 # Repos created before the Hub stored creation dates all carry this value: it means "unknown".
 CREATED_AT_SENTINEL = "2022-03-02T23:29:04"
@@ -105,10 +106,11 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     The crawl pipeline, the pages pipeline and `hubcrawl normalize` all come through here.
     """
     errors = list(src.fetch_errors)
-    info = None
+    info, record = None, None
     if src.record is not None:
-        info, record_errors = parse_api_record(src.kind, src.record)
-        errors += record_errors
+        record, record_errors = check_record(src.record)
+        info, parse_errors = parse_api_record(src.kind, record)
+        errors += record_errors + parse_errors
     card = src.card
     card_url = src.card_url
     if card is not None:
@@ -119,12 +121,13 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     if src.page is not None:
         errors += src.page.errors
 
-    artifact = derive_fields(src.kind, src.repo_id, src.record or {}, info, card)
+    artifact = derive_fields(src.kind, src.repo_id, record or {}, info, card)
     sections = parse_card_sections(card.body) if card is not None else []
-    evals = eval_results_from(card.front_matter if card is not None else {}, src.record or {})
+    evals = eval_results_from(card.front_matter if card is not None else {}, record or {})
     artifact.update(card_fields(src.kind, artifact, card, sections))
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
+    errors += bound_integers(artifact)  # before anything quotes a number SQLite could not hold
     urls = {"api": api_url(src.kind, src.repo_id), "card": card_url, "page": src.page_url}
     capabilities = derive_capabilities(artifact, sections, evals, urls)
     artifact.update(
@@ -425,8 +428,9 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
     if fields["parameters"] is None:
         for pattern in PARAMETER_PATTERNS:
             match = pattern.search(card.body)
-            if match:
-                out["parameters"] = round(float(match.group(1)) * SCALE[match.group(2).lower()])
+            stated = finite_number(float(match.group(1)) * SCALE[match.group(2).lower()]) if match else None
+            if stated is not None:
+                out["parameters"] = round(stated)
                 provenance["parameters"] = f"card: {sentence_around(card.body, match)}"
                 break
     if kind == "dataset" and not fields.get("splits"):
@@ -494,28 +498,28 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
     if model_index:
         try:
             _, results = model_index_to_eval_results(model_index)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            results = []  # already recorded as a card_metadata error by parse_card
+        except Exception:  # noqa: BLE001 - recorded as a card_metadata error by parse_card
+            results = []
         for r in results:
-            if isinstance(r.metric_value, (int, float)) and not isinstance(r.metric_value, bool):
+            if (value := finite_number(r.metric_value)) is not None:
                 out.append({
                     "source": "model-index", "task": r.task_type, "dataset": r.dataset_type,
                     "dataset_name": r.dataset_name, "config": r.dataset_config, "split": r.dataset_split,
-                    "metric": r.metric_type, "metric_name": r.metric_name, "value": float(r.metric_value),
+                    "metric": r.metric_type, "metric_name": r.metric_name, "value": value,
                     "verified": bool(r.verified),
                 })  # fmt: skip
     entries = record.get("evalResults")
     if isinstance(entries, list):
         try:
             parsed = parse_eval_result_entries(entries)
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # noqa: BLE001 - entries of any shape: no results rather than no repo
             parsed = []
         for e in parsed:
-            if isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+            if (value := finite_number(e.value)) is not None:
                 out.append({
                     "source": "eval_results", "task": e.task_id, "dataset": e.dataset_id, "dataset_name": e.dataset_id,
                     "config": None, "split": None, "metric": e.task_id, "metric_name": None,
-                    "value": float(e.value), "verified": bool(e.verify_token),
+                    "value": value, "verified": bool(e.verify_token),
                 })  # fmt: skip
     return out
 

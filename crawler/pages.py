@@ -8,10 +8,12 @@ count, modalities and formats, discussion counts, the card's validation errors, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
+
+from crawler.errors import problem
+from crawler.validate import MAX_DEPTH, check_count, check_gated, check_text, load_json
 
 HEADER_TARGETS = ("ModelHeader", "DatasetHeader")
 
@@ -31,12 +33,13 @@ def parse_hub_page(html: str) -> ParsedPage:
     errors: list[dict] = []
     header = soup.find("div", attrs={"data-target": HEADER_TARGETS})
     if header is None or not header.get("data-props"):
-        errors.append({"kind": "page_no_props", "detail": "no ModelHeader/DatasetHeader props on the page"})
+        errors.append(problem("page_no_props", "no ModelHeader/DatasetHeader props on the page"))
     else:
-        try:
-            props = json.loads(header["data-props"])
-        except ValueError as exc:
-            errors.append({"kind": "page_bad_props", "detail": f"header props are not JSON: {exc}"[:300]})
+        props, cut = load_json(header["data-props"], dict)
+        if props is None:
+            errors.append(problem("page_bad_props", "header props are not a JSON object"))
+        elif cut:
+            errors.append(problem("page_props_too_deep", f"header props nested deeper than {MAX_DEPTH} levels; cut"))
     card = soup.select_one("div.prose.hf-sanitized")
     card_text = None
     if card is not None:
@@ -46,39 +49,50 @@ def parse_hub_page(html: str) -> ParsedPage:
     return ParsedPage(props=props, fields=page_fields(props) if props else {}, card_text=card_text, errors=errors)
 
 
-def page_fields(props: dict) -> dict:
-    """Fields from the header props. Keys are present only when the page states them."""
-    repo = props.get("model") or props.get("dataset") or {}
+def page_fields(props) -> dict:
+    """Fields from the header props. Keys are present only when the page states them, with the
+    type the column needs: props are read as anyone could have written them."""
+    if not isinstance(props, dict):
+        return {}
+    repo = mapping(props.get("model")) or mapping(props.get("dataset"))
     out: dict = {}
-    stats = props.get("discussionsStats")
-    if isinstance(stats, dict):
-        out["discussions"] = {k: stats.get(k) for k in ("open", "closed", "total")}
-    viewer = repo.get("datasetsServerInfo")
-    if isinstance(viewer, dict):
-        if isinstance(viewer.get("numRows"), int):
-            out["rows"] = viewer["numRows"]
-        for key in ("modalities", "formats", "libraries"):
-            if viewer.get(key):
-                out[f"viewer_{key}"] = list(viewer[key])
-        if viewer.get("viewer"):
-            out["viewer"] = viewer["viewer"]
-    card_error = repo.get("cardError")
-    if isinstance(card_error, dict) and card_error.get("errors"):
+    stats = mapping(props.get("discussionsStats"))
+    if stats:
+        out["discussions"] = {k: stats.get(k) for k in ("open", "closed", "total") if check_count(stats.get(k))}
+    viewer = mapping(repo.get("datasetsServerInfo"))
+    if check_count(viewer.get("numRows")):
+        out["rows"] = viewer["numRows"]
+    for key in ("modalities", "formats", "libraries"):
+        values = [v for v in viewer.get(key) or [] if isinstance(v, str)] if isinstance(viewer.get(key), list) else []
+        if values:
+            out[f"viewer_{key}"] = values
+    if isinstance(viewer.get("viewer"), str):
+        out["viewer"] = viewer["viewer"]
+    card_errors = mapping(repo.get("cardError")).get("errors")
+    if isinstance(card_errors, list) and card_errors:
         out["card_validation_errors"] = [
-            {"message": e.get("message"), "path": e.get("path")} for e in card_error["errors"] if isinstance(e, dict)
-        ]
+            {"message": str(e.get("message"))[:500], "path": e.get("path") if isinstance(e.get("path"), (str, list)) else None}
+            for e in card_errors if isinstance(e, dict)
+        ]  # fmt: skip
+    tags = repo.get("tag_objs") if isinstance(repo.get("tag_objs"), list) else []
     papers = [
-        {"id": t["id"].split(":", 1)[1], "title": (t.get("extra") or {}).get("paperTitle")}
-        for t in repo.get("tag_objs") or []
-        if isinstance(t, dict) and t.get("type") == "arxiv" and ":" in str(t.get("id"))
-    ]
+        {"id": t["id"].split(":", 1)[1], "title": title if isinstance(title := mapping(t.get("extra")).get("paperTitle"), str) else None}
+        for t in tags
+        if isinstance(t, dict) and t.get("type") == "arxiv" and isinstance(t.get("id"), str) and ":" in t["id"]
+    ]  # fmt: skip
     if papers:
         out["paper_titles"] = papers
-    for key in ("homepage", "gated", "downloads", "downloadsAllTime", "likes", "inference"):
-        if key in repo:
+    for key, check in (("homepage", check_text), ("gated", check_gated), ("downloads", check_count),
+                       ("downloadsAllTime", check_count), ("likes", check_count), ("inference", check_text)):
+        if key in repo and check(repo[key]):
             out[key] = repo[key]
-    if repo.get("gguf", {}).get("total"):
-        out["gguf_total"] = repo["gguf"]["total"]
-    if (repo.get("config") or {}).get("model_type"):
-        out["model_type"] = repo["config"]["model_type"]
+    if check_count(total := mapping(repo.get("gguf")).get("total")) and total:
+        out["gguf_total"] = total
+    if isinstance(model_type := mapping(repo.get("config")).get("model_type"), str):
+        out["model_type"] = model_type
     return out
+
+
+def mapping(value) -> dict:
+    """A value that should be a mapping, or an empty one."""
+    return value if isinstance(value, dict) else {}

@@ -1,12 +1,27 @@
-"""Item pipeline: normalize each crawled repo and write it to SQLite in batches."""
+"""Item pipeline: normalize each crawled repo and write it to SQLite in batches.
+
+A bad repo costs its own row at most: a repo the normalizer cannot read is stored with the
+problem recorded, and a batch the database refuses is written again repo by repo. Only a
+database that cannot be written at all (a full disk, a read-only file) stops the crawl, with one
+message, since every further fetch would be wasted.
+"""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
+from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_from_coro
+
 from crawler.config import db_path
 from crawler.items import ArtifactItem, PageItem, artifact_key
-from crawler.normalize import derive_artifact, normalize_artifact, page_row_for, sources_from_rows
+from crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
 from crawler.pages import parse_hub_page
+from crawler.errors import problem
+from crawler.validate import check_date, check_record
 from db import (
+    DatabaseError,
     mark_gone,
     open_db,
     rename_artifact,
@@ -18,20 +33,31 @@ from db import (
     update_counters,
 )
 
+logger = logging.getLogger("hubcrawl")
+
 COUNTER_COLUMNS = {"downloads": "downloads", "downloadsAllTime": "downloads_all_time", "likes": "likes",
                    "trendingScore": "trending_score"}  # fmt: skip
+# What one bad row can raise while being written; anything else from SQLite (a full disk, a
+# read-only or damaged file) is the database's own failure and stops the crawl.
+ROW_ERRORS = (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError)
+
+
+class DatabaseUnwritable(RuntimeError):
+    """The database refuses every write: the crawl stops."""
 
 
 class SQLitePipeline:
     """Batches of HUBCRAWL_BATCH_SIZE artifacts per transaction: fast, and a killed run loses at most one batch."""
 
     def __init__(self, crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.path = db_path(crawler.settings.get("HUBCRAWL_DB"))
         self.batch_size = crawler.settings.getint("HUBCRAWL_BATCH_SIZE")
-        self.pending: list = []
+        self.pending: list[NormalizedArtifact] = []
         self.counters: list[dict] = []
         self.history: list[dict] = []
+        self.failed: str | None = None  # why the database cannot be written, once it cannot
         self.db = None
 
     @classmethod
@@ -39,39 +65,61 @@ class SQLitePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.db = open_db(self.path)
+        try:
+            self.db = open_db(self.path, create=True)
+        except DatabaseError as exc:
+            logger.error("%s", exc)
+            self.failed = str(exc)
+            raise CloseSpider("database_error") from None
 
     def process_item(self, item):
-        if isinstance(item, PageItem):
-            self.process_page(item)
-            return item
-        if item.record is not None:
-            self.history.append(history_row(item))
+        if self.failed:
+            return item  # the crawl is stopping; nothing more can be written
+        try:
+            if isinstance(item, PageItem):
+                self.process_page(item)
+            else:
+                self.process_artifact(item)
+        except DatabaseUnwritable as exc:
+            self.stop(str(exc))
+        return item
+
+    def process_artifact(self, item: ArtifactItem) -> None:
+        record, _ = check_record(item.record) if item.record is not None else (None, [])
+        if record is not None:
+            self.history.append(history_row(item, record))
         if item.mode == "counters":
-            self.counters.append({"id": artifact_key(item.kind, item.repo_id),
-                                  **{col: item.record.get(key) for key, col in COUNTER_COLUMNS.items()}})  # fmt: skip
+            self.counters.append({"id": artifact_key(item.kind, item.repo_id), "run_id": self.run_id(),
+                                  **{col: record.get(key) for key, col in COUNTER_COLUMNS.items()}})  # fmt: skip
         else:
             normalized = self.normalize(item)
+            normalized.artifact["run_id"] = self.run_id()
             self.count_errors(normalized.errors)
             self.pending.append(normalized)
         if len(self.pending) + len(self.counters) >= self.batch_size:
             self.flush()
-        return item
 
-    def normalize(self, item: ArtifactItem):
-        """A fresh answer is normalized as is; otherwise what is stored fills in what this crawl did not fetch."""
-        stored = None
-        if item.mode == "reuse_card" or item.record is None:
-            stored = next(stored_sources(self.db, [artifact_key(item.kind, item.repo_id)]), None)
-        if stored is None:
-            return normalize_artifact(item)
-        sources = sources_from_rows(*stored)
-        sources.fetched_at = item.fetched_at
-        if item.record is not None:  # the stored card is from this commit; the record is today's
-            sources.record = item.record
-        else:  # the repo could not be read now: keep the last record, add today's failure
-            sources.fetch_errors = [e for e in sources.fetch_errors if e["kind"] != "repo_not_found"] + item.fetch_errors
-        return derive_artifact(sources)
+    def normalize(self, item: ArtifactItem) -> NormalizedArtifact:
+        """A fresh answer is normalized as is; otherwise what is stored fills in what this crawl did not fetch.
+        A repo the normalizer fails on is still stored, with its raw record and the failure."""
+        try:
+            stored = None
+            if item.mode == "reuse_card" or item.record is None:
+                stored = next(stored_sources(self.db, [artifact_key(item.kind, item.repo_id)]), None)
+            if stored is None:
+                return normalize_artifact(item)
+            sources = sources_from_rows(*stored)
+            sources.fetched_at = item.fetched_at
+            if item.record is not None:  # the stored card is from this commit; the record is today's
+                sources.record = item.record
+            else:  # the repo could not be read now: keep the last record, add today's failure
+                sources.fetch_errors = [e for e in sources.fetch_errors if e["kind"] != "repo_not_found"] + item.fetch_errors
+            return derive_artifact(sources)
+        except sqlite3.Error as exc:
+            raise DatabaseUnwritable(f"database error: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a normalizer bug must cost this repo's fields, not the run
+            logger.error("could not normalize %s: %s: %s", item.repo_id, exc.__class__.__name__, exc)
+            return bare_artifact(item, problem("normalize_failed", f"{exc.__class__.__name__}: {exc}"))
 
     def process_page(self, item: PageItem) -> None:
         """Store the page, then re-derive its artifact from everything stored (API, card, page)."""
@@ -81,9 +129,16 @@ class SQLitePipeline:
             row = {k: row[k] for k in ("artifact_id", "url", "status", "errors", "fetched_at")}
         self.count_errors(row["errors"])
         self.flush()  # the artifact may still be waiting in this batch
-        save_page(self.db, row)
-        for stored in stored_sources(self.db, [row["artifact_id"]]):
-            save_artifacts(self.db, [derive_artifact(sources_from_rows(*stored))])
+        self.write(save_page, row)
+        try:
+            derived = [derive_artifact(sources_from_rows(*stored)) for stored in stored_sources(self.db, [row["artifact_id"]])]
+        except sqlite3.Error as exc:
+            raise DatabaseUnwritable(f"database error: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - the page is stored; the artifact keeps its last derivation
+            logger.error("could not re-derive %s from its page: %s: %s", row["artifact_id"], exc.__class__.__name__, exc)
+            derived = []
+        if derived:
+            self.write(save_artifacts, derived)
         self.stats.inc_value("hubcrawl/pages_stored")
 
     def count_errors(self, errors: list[dict]) -> None:
@@ -94,35 +149,108 @@ class SQLitePipeline:
 
     def flush(self) -> None:
         if self.pending:
-            # A repo that reappears under a new name with the same Hub `_id` was renamed: move its history.
-            for old_id, new_id in renamed_artifacts(self.db, [n.artifact for n in self.pending]):
-                rename_artifact(self.db, old_id, new_id)
-                self.stats.inc_value("hubcrawl/renamed")
-            save_artifacts(self.db, self.pending)
-            gone = {n.artifact["id"] for n in self.pending if any(e["kind"] == "repo_not_found" for e in n.errors)}
-            here = [n.artifact["id"] for n in self.pending if n.artifact["id"] not in gone]
-            mark_gone(self.db, sorted(gone), here, self.pending[0].artifact["fetched_at"])
-            self.stats.inc_value("hubcrawl/artifacts_stored", len(self.pending))
-            self.pending = []
+            batch, self.pending = self.pending, []
+            self.write(self.save_batch, batch)
         if self.counters:
-            self.stats.inc_value("hubcrawl/artifacts_stored", update_counters(self.db, self.counters))
-            self.counters = []
-        run_id = self.stats.get_value("hubcrawl/run_id")
-        save_history(self.db, [dict(h, run_id=run_id) for h in self.history])
-        self.history = []
+            counters, self.counters = self.counters, []
+            self.write(update_counters, counters)
+        if self.history:
+            history, self.history = self.history, []
+            run_id = self.run_id()
+            self.write(save_history, [dict(h, run_id=run_id) for h in history])
+
+    def save_batch(self, db, batch: list[NormalizedArtifact]) -> None:
+        # A repo that reappears under a new name with the same Hub `_id` was renamed: move its history.
+        for old_id, new_id in renamed_artifacts(db, [n.artifact for n in batch]):
+            rename_artifact(db, old_id, new_id)
+            self.stats.inc_value("hubcrawl/renamed")
+        try:
+            save_artifacts(db, batch)
+        except ROW_ERRORS:
+            batch = [saved for n in batch if (saved := self.save_alone(db, n)) is not None]
+        gone = {n.artifact["id"] for n in batch if any(e["kind"] == "repo_not_found" for e in n.errors)}
+        here = [n.artifact["id"] for n in batch if n.artifact["id"] not in gone]
+        if batch:
+            mark_gone(db, sorted(gone), here, batch[0].artifact["fetched_at"])
+        self.stats.inc_value("hubcrawl/artifacts_stored", len(batch))
+
+    def save_alone(self, db, normalized: NormalizedArtifact) -> NormalizedArtifact | None:
+        """One artifact of a refused batch: as derived, else its bare row with the reason; None when
+        even that is refused (the watermark then stays below it, so the next run lists it again)."""
+        try:
+            save_artifacts(db, [normalized])
+            return normalized
+        except ROW_ERRORS as exc:
+            error = problem("save_failed", f"{exc.__class__.__name__}: {exc}")
+            logger.error("could not store %s as derived: %s", normalized.artifact["id"], error["detail"])
+            bare = bare_row(normalized.artifact, error)
+        try:
+            save_artifacts(db, [bare])
+            self.count_errors([error])
+            return bare
+        except ROW_ERRORS:
+            self.count_errors([dict(error, kind="unsaved")])
+            modified = (normalized.artifact.get("record") or {}).get("lastModified")
+            oldest = self.stats.get_value("hubcrawl/oldest_unsaved")
+            if check_date(modified) and (oldest is None or modified < oldest):
+                self.stats.set_value("hubcrawl/oldest_unsaved", modified)
+            return None
+
+    def write(self, save, *args) -> None:
+        """Run one database write; a database that refuses writes as such stops the crawl."""
+        try:
+            save(self.db, *args)
+        except ROW_ERRORS as exc:
+            logger.error("a row was refused: %s: %s", exc.__class__.__name__, exc)
+        except sqlite3.Error as exc:
+            raise DatabaseUnwritable(f"database error: {exc}") from None
+
+    def stop(self, message: str) -> None:
+        """Stop the crawl once: fetching on is useless when nothing can be stored."""
+        if self.failed:
+            return
+        self.failed = message
+        self.pending, self.counters, self.history = [], [], []
+        self.stats.set_value("hubcrawl/fatal", message)
+        logger.error("%s: stopping the crawl", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+
+    def run_id(self) -> int | None:
+        return self.stats.get_value("hubcrawl/run_id")
 
     def close_spider(self) -> None:
-        self.flush()
-        self.db.close()
+        if not self.failed:
+            try:
+                self.flush()
+            except DatabaseUnwritable as exc:
+                self.failed = message = str(exc)
+                self.stats.set_value("hubcrawl/fatal", message)
+                logger.error("%s: the last batch was not stored", message)
+        if self.db is not None:
+            self.db.close()
 
 
-def history_row(item: ArtifactItem) -> dict:
+def history_row(item: ArtifactItem, record: dict) -> dict:
     """The counters this run saw (its run id is set when the batch is written)."""
-    record = item.record
     return {
-        "artifact_id": artifact_key(item.kind, record.get("id") or item.repo_id),
+        "artifact_id": artifact_key(item.kind, record.get("id") if isinstance(record.get("id"), str) else item.repo_id),
         "seen_at": item.fetched_at,
         "downloads": record.get("downloads"),
         "downloads_all_time": record.get("downloadsAllTime"),
         "likes": record.get("likes"),
     }
+
+
+def bare_artifact(item: ArtifactItem, error: dict) -> NormalizedArtifact:
+    """The least a repo is stored as: who it is, its raw record, when, and what went wrong."""
+    row = {"id": artifact_key(item.kind, item.repo_id), "kind": item.kind, "repo_id": item.repo_id,
+           "fetched_at": item.fetched_at, "record": item.record}  # fmt: skip
+    errors = item.fetch_errors + [error]
+    return NormalizedArtifact(dict(row, errors=errors, fetch_errors=item.fetch_errors), None, [], [], errors)
+
+
+def bare_row(artifact: dict, error: dict) -> NormalizedArtifact:
+    """A refused artifact row cut down to its identity (its raw record may be what SQLite refused)."""
+    errors = [error]
+    row = {k: artifact.get(k) for k in ("id", "kind", "repo_id", "fetched_at", "run_id")}
+    return NormalizedArtifact(dict(row, errors=errors), None, [], [], errors)

@@ -176,25 +176,33 @@ def score_artifacts(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]
 def raw_signals(a: dict, graph_degree: float, built_on: int) -> dict:
     """Per-artifact signals before normalization within its kind."""
     w = METHOD["adoption"]
-    adoption = sum(w[key] * math.log1p(a.get(key) or 0) for key in w)
+    adoption = sum(w[key] * math.log1p(count(a.get(key))) for key in w)
     return {
         "adoption": adoption,
         "quality": quality_part(a),
         "ecosystem_own": ecosystem_own(a),
-        "spaces": math.log1p(a.get("spaces") or 0),
-        "built_on": math.log1p(built_on + (a.get("children") or 0)),
+        "spaces": math.log1p(count(a.get("spaces"))),
+        "built_on": math.log1p(built_on + count(a.get("children"))),
         "graph": math.log1p(graph_degree),
     }
+
+
+def count(value) -> float:
+    """A counter as ranking reads it: anything but a non-negative finite number counts as 0.
+    The crawl stores only valid counts, but anyone can write to the database."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        return 0
+    return value
 
 
 def quality_part(a: dict) -> float:
     w = METHOD["quality"]
     sections = set(a.get("card_sections") or [])
     wanted = METHOD["quality_sections"]
-    has_evidence = (a.get("eval_count") or 0) > 0 if a["kind"] == "model" else bool(a.get("rows"))
+    has_evidence = count(a.get("eval_count")) > 0 if a["kind"] == "model" else count(a.get("rows")) > 0
     declared = [a.get("task"), a.get("languages"), a.get("parameters") if a["kind"] == "model" else a.get("rows")]
     score = (
-        w["card_length"] * min(1.0, math.log1p(a.get("card_length") or 0) / math.log1p(METHOD["quality_card_length_full"]))
+        w["card_length"] * min(1.0, math.log1p(count(a.get("card_length"))) / math.log1p(METHOD["quality_card_length_full"]))
         + w["sections"] * len(sections & set(wanted)) / len(wanted)
         + w["license"] * (1.0 if a.get("has_license") else 0.0)
         + w["evidence"] * (1.0 if has_evidence else 0.0)

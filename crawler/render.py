@@ -7,6 +7,9 @@ script on any page.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 ENV = Environment(loader=PackageLoader("crawler", "templates"), autoescape=select_autoescape(["html"]))
@@ -15,9 +18,12 @@ CHART_PARTS = [{"key": "adoption", "label": "Adoption"}, {"key": "quality", "lab
 COLORS = ("#0969da", "#bf8700")
 
 
-def page_file(artifact_id: str) -> str:
-    """A file name for an artifact id (`datasets/a/b` -> `datasets__a__b.html`)."""
-    return artifact_id.replace("/", "__") + ".html"
+def page_file(key: str) -> str:
+    """A safe, short file name for an artifact id or a pair of them: the readable part in plain
+    characters, cut to 100, and a hash of the whole key, so that two keys never share a name and
+    no name passes the file system's 255-byte limit (`datasets/a/b` -> `datasets__a__b-1f2e….html`)."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key.replace("/", "__")).strip("._")[:100]
+    return f"{readable}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.html"
 
 
 def render_compare(record: dict) -> str:

@@ -27,6 +27,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 16
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), never half-stored
+DOWNLOAD_MAXSIZE = 256 * 1024 * 1024  # no listing page comes near it; a hostile endless body stops here
+METAREFRESH_ENABLED = False  # a `<meta http-equiv=refresh>` in a card or page is content, not a redirect to follow
 
 RETRY_ENABLED = True
 RETRY_TIMES = 4
@@ -51,7 +53,9 @@ HUBCRAWL_PAGE_SIZE = 1000  # listing page size asked of the Hub
 HUBCRAWL_CARD_MAXSIZE = 2 * 1024 * 1024  # a README larger than this is recorded as card_too_large
 HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
 HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
+HUBCRAWL_LEDGER_INTERVAL = 5.0  # seconds between updates of the run's row in crawl_runs
 HUBCRAWL_MAX_429_RETRIES = 8
+HUBCRAWL_MAX_RETRY_AFTER = 300.0  # seconds: the longest wait a 429's Retry-After can impose (one Hub window)
 HUBCRAWL_PROGRESS_STDERR = False  # `hubcrawl crawl` prints progress to stderr instead of the log
 HUBCRAWL_DB = None  # None: $HUBCRAWL_DB or ./hub.db
 HUBCRAWL_RUN_ID = None  # set by `hubcrawl crawl`, which owns the crawl_runs row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -46,6 +47,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             # where derived values came from, and what went wrong
             "provenance": str, "provenance_rows": str, "fetched_at": str, "errors": str, "fetch_errors": str,
             "gone_at": str, "previous_ids": str, "record": str,
+            "run_id": int,  # the crawl run that last stored this repo's API record
         },
         "pk": "id",
     },
@@ -124,11 +126,43 @@ INDEXES = [
     ("comparisons", ["b_id"], False),
     ("artifacts", ["hub_id"], False),
     ("artifacts", ["task"], False),
+    ("artifacts", ["run_id"], False),
 ]
+
+
+# A hubcrawl database says so itself (PRAGMA application_id, "hubc"), and which schema it has
+# (PRAGMA user_version). Writers bring an older schema up to date; readers, which may not write,
+# ask for `hubcrawl migrate`. Version 2 added `artifacts.run_id`.
+APPLICATION_ID = 0x68756263
+SCHEMA_VERSION = 2
+# Tables by which a database made before application_id was set is known as hubcrawl's.
+LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
+
+# What a reader may do (sqlite3's authorizer): read, call functions, recurse, and a few pragmas
+# that only report. Anything else (ATTACH, which VACUUM INTO uses too, any write, a pragma that
+# sets a value) is refused before SQLite touches a file.
+# Transaction control stays allowed: sqlite-utils wraps each query in a savepoint, and on a
+# read-only connection a transaction can change nothing.
+READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
+                sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT}  # fmt: skip
+# Pragmas whose argument names a table or an index (reading), and pragmas that only report
+# when they have no argument (with one, they would set a value).
+NAMING_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+REPORTING_PRAGMAS = {"table_list", "function_list", "collation_list", "compile_options", "user_version",
+                     "application_id", "schema_version", "data_version", "page_count", "page_size", "freelist_count",
+                     "encoding"}  # fmt: skip
+# FTS5 and table-valued pragmas read the schema through an UPDATE-authorized look at sqlite_master;
+# on a file opened read-only it cannot write.
+SCHEMA_TABLES = {"sqlite_master", "sqlite_temp_master", "sqlite_schema"}
+DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer"}
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message is meant for the user as is."""
+
+
+class QueryTimeout(DatabaseError):
+    """A reader's statement ran past its time limit."""
 
 
 def is_locked(exc: BaseException) -> bool:
@@ -142,28 +176,119 @@ retry_when_locked = retry(retry=retry_if_exception(is_locked), stop=stop_after_a
                           wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
 
 
-def open_db(path: str | Path, busy_timeout: float = 30.0) -> sqlite_utils.Database:
-    """Open (creating if needed) a writable database with the schema in place and WAL on."""
+def open_db(path: str | Path, *, create: bool = False, busy_timeout: float = 30.0) -> sqlite_utils.Database:
+    """Open a writable hubcrawl database with its schema up to date and WAL on.
+
+    Only `create=True` (a crawl) makes a new file. Any other SQLite file is refused, never given
+    hubcrawl's tables, so a mistyped `--db` is an error rather than a new empty database.
+    """
+    path = Path(path)
+    if not create and not path.is_file():
+        raise DatabaseError(f"no database at {path}: crawl into it first (hubcrawl crawl), or give --db PATH")
     try:
-        db = sqlite_utils.Database(path)
+        db = sqlite_utils.Database(sqlite3.connect(path))
+        check_identity(db, path, new_ok=create)
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         db.enable_wal()
         ensure_schema(db)
-    except (sqlite3.Error, OSError) as exc:
+    except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc.strerror or exc}") from None
     return db
 
 
-def open_readonly(path: str | Path) -> sqlite_utils.Database:
-    """Open an existing database so that no statement can change it (SQLite enforces it)."""
-    if not Path(path).is_file():
+def check_identity(db: sqlite_utils.Database, path: Path, *, new_ok: bool) -> None:
+    """hubcrawl's own database (or an empty file, where a new one is wanted), or an error."""
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    tables = set(db.table_names())
+    if app_id == 0 and not tables and new_ok:
+        return
+    if app_id == 0 and LEGACY_TABLES <= tables:
+        return  # made by hubcrawl before it marked its files
+    raise DatabaseError(f"{path} is not a hubcrawl database; hubcrawl will not write its tables into it")
+
+
+def open_readonly(path: str | Path, time_limit: float | None = None) -> sqlite_utils.Database:
+    """Open an existing hubcrawl database so that no statement can change it or create a file.
+
+    SQLite enforces it twice: the file is opened read-only, and an authorizer refuses anything
+    but reading. A database in a folder the reader cannot write is opened immutable. With
+    `time_limit`, a statement running longer is stopped (a progress handler, as Datasette does).
+    """
+    path = Path(path)
+    if not path.is_file():
         raise DatabaseError(f"no database at {path}")
+    conn = None
+    for flags in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
+            version, app_id = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("user_version", "application_id"))
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+            break
+        except sqlite3.OperationalError as exc:  # e.g. no -shm file and no right to make one
+            error = exc
+        except sqlite3.DatabaseError:
+            raise DatabaseError(f"{path} is not a SQLite database") from None
+    else:
+        raise DatabaseError(f"cannot open database {path}: {error}")
+    if app_id != APPLICATION_ID and not (app_id == 0 and LEGACY_TABLES <= tables):
+        raise DatabaseError(f"{path} is not a hubcrawl database")
+    if version < SCHEMA_VERSION:
+        raise DatabaseError(f"{path} has an older hubcrawl schema (version {version}); "
+                            f"bring it up to date with: hubcrawl migrate --db {path}")  # fmt: skip
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(f"{path} was written by a newer hubcrawl (schema {version}); upgrade hubcrawl to read it")
+    db = sqlite_utils.Database(conn)  # it sets a pragma on the way in: the authorizer comes after
+    conn.set_authorizer(read_only_authorizer)
+    if time_limit:
+        limit_statements(conn, time_limit)
+    return db
+
+
+def read_only_authorizer(action: int, arg1, arg2, _db, _trigger) -> int:
+    if action in READ_ACTIONS and not (action == sqlite3.SQLITE_FUNCTION and arg2 in DENIED_FUNCTIONS):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = str(arg1).lower()
+        if name in NAMING_PRAGMAS or (name in REPORTING_PRAGMAS and arg2 is None):
+            return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_UPDATE and arg1 in SCHEMA_TABLES:
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+def limit_statements(conn: sqlite3.Connection, seconds: float) -> None:
+    """Stop any statement on this connection after `seconds` (checked every few thousand VM steps)."""
+    state = {"deadline": None}
+
+    def trace(_statement):  # each statement starts its own clock
+        state["deadline"] = time.monotonic() + seconds
+
+    def over_time() -> bool:
+        return state["deadline"] is not None and time.monotonic() > state["deadline"]
+
+    conn.set_trace_callback(trace)
+    conn.set_progress_handler(over_time, 10_000)
+
+
+def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
+    """A reader's statement: its columns and rows, or a one-line DatabaseError."""
     try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        conn.execute("PRAGMA query_only = ON")
+        cursor = db.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
+    except sqlite3.Warning:  # e.g. two statements at once
+        raise DatabaseError("query refused: one statement at a time") from None
     except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open database {path}: {exc}") from None
-    return sqlite_utils.Database(conn)
+        message = str(exc)
+        if message == "interrupted":
+            raise QueryTimeout("query stopped: it ran past its time limit (--time-limit)") from None
+        if message == "not authorized" or "readonly" in message:
+            message = "the database is read-only here: only reading statements are allowed"
+        raise DatabaseError(f"query refused: {message}") from None
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -181,6 +306,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for table, columns in FTS_COLUMNS.items():
         if not db[f"{table}_fts"].exists():
             db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 FTS_COLUMNS = {"artifacts": ["repo_id", "capability_text"], "cards": ["body"]}
@@ -301,14 +428,17 @@ def start_run(db: sqlite_utils.Database, *, spiders: list[str], endpoint: str, a
     return table.last_pk
 
 
+@retry_when_locked
 def add_run_counts(db: sqlite_utils.Database, run_id: int, counts: dict[str, int], errors_by_kind: dict[str, int]) -> None:
-    """Add one spider's counts to a run (a `crawl all` run is several spiders)."""
+    """Add what one spider did since its last report to a run (a `crawl all` run is several spiders).
+    `items` is not added but counted: the distinct repos this run stored, however often listed."""
     with db.atomic():
         run = db["crawl_runs"].get(run_id)
         merged = json.loads(run["errors_by_kind"] or "{}")
         for kind, n in errors_by_kind.items():
             merged[kind] = merged.get(kind, 0) + n
-        update = {k: (run[k] or 0) + v for k, v in counts.items()}
+        update = {k: (run[k] or 0) + v for k, v in counts.items() if k != "items"}
+        update["items"] = db.execute("select count(*) from artifacts where run_id = ?", [run_id]).fetchone()[0]
         update["errors"] = sum(merged.values())
         update["errors_by_kind"] = to_json(merged)
         db["crawl_runs"].update(run_id, update)
@@ -351,10 +481,6 @@ def get_artifact(db: sqlite_utils.Database, artifact_id: str) -> dict:
     return decode_row("artifacts", db["artifacts"].get(artifact_id))
 
 
-def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
-    cursor = db.execute(sql, list(params))
-    columns = [d[0] for d in cursor.description or []]
-    return columns, cursor.fetchall()
 
 
 @retry_when_locked
@@ -464,11 +590,11 @@ def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> 
     out = {}
     for chunk in chunked(repo_ids, 500):
         marks = ",".join("?" * len(chunk))
-        sql = f"""select a.repo_id, a.sha, a.fetch_errors, c.artifact_id is not null as has_card
+        sql = f"""select a.repo_id, a.sha, a.fetch_errors, a.run_id, c.artifact_id is not null as has_card
                   from artifacts a left join cards c on c.artifact_id = a.id
                   where a.kind = ? and a.repo_id in ({marks})"""
         for r in db.query(sql, [kind, *chunk]):
-            out[r["repo_id"]] = {"sha": r["sha"], "has_card": bool(r["has_card"]),
+            out[r["repo_id"]] = {"sha": r["sha"], "has_card": bool(r["has_card"]), "run_id": r["run_id"],
                                  "fetch_errors": json.loads(r["fetch_errors"] or "[]")}  # fmt: skip
     return out
 
@@ -487,7 +613,7 @@ def update_counters(db: sqlite_utils.Database, rows: list[dict]) -> int:
     with db.atomic():
         db.conn.executemany(
             "update artifacts set downloads = :downloads, downloads_all_time = :downloads_all_time, likes = :likes, "
-            "trending_score = :trending_score where id = :id",
+            "trending_score = :trending_score, run_id = :run_id where id = :id",
             rows,
         )
     return len(rows)
@@ -552,7 +678,9 @@ def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = No
     ranking every row); an artifact's score is its names-and-capabilities score plus half its
     card-text score (higher is better). Snippets are made for the final hits only.
     """
-    query = db.quote_fts(text)
+    query = db.quote_fts(text)  # every word quoted: no FTS syntax reaches the index
+    if not query.strip('" '):
+        return []
     depth = limit * (20 if kind else 5)  # a kind filter discards candidates: look deeper
     scores: dict[int, float] = {}
     by_card: dict[int, int] = {}

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import scrapy
+from huggingface_hub.utils import parse_datetime
 from requests.utils import parse_header_links
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.config import db_path, hub_endpoint
-from crawler.errors import fetch_failure
+from crawler.errors import fetch_failure, problem
 from crawler.items import URL_PREFIX, ArtifactItem
+from crawler.middlewares import CrawlStopping
 from crawler.normalize import now_iso
+from crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
 from db import get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
@@ -55,8 +58,9 @@ def card_is_current(record: dict, stored: dict | None) -> bool:
     return stored["has_card"] or {e["kind"] for e in stored["fetch_errors"]} & SETTLED_CARD_ERRORS != set()
 
 
-def parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def parse_iso(value) -> datetime | None:
+    """A Hub timestamp as an aware datetime; None when it is not one."""
+    return parse_datetime(value) if check_date(value) else None
 
 
 def iso_z(value: datetime) -> str:
@@ -66,6 +70,11 @@ def iso_z(value: datetime) -> str:
 
 def malformed(what: str, url: str) -> dict:
     return {"kind": f"{what}_malformed", "detail": "malformed or truncated JSON body", "url": url}
+
+
+def quote_path(value: str) -> str:
+    """A repo id or revision as a URL path: `a/b?x=1#y` must name a repo, not a query."""
+    return quote(value, safe="/")
 
 
 def split_arg(value) -> list[str]:
@@ -99,21 +108,20 @@ class HubSpider(scrapy.Spider):
         self.endpoint = hub_endpoint()
         self.repos_seen = 0
         self.listing_complete = False  # the pass reached the end of the listing or the watermark
-        self.newest_seen: str | None = None
-        self.watermark: str | None = None
+        self.newest_seen: datetime | None = None
+        self.watermark: datetime | None = None
+        self.started_at = datetime.now(timezone.utc)
+        self.listing_urls: set[str] = set()  # a `Link: rel="next"` that loops back ends the pass
         self.db = None
 
     # -- navigation -------------------------------------------------------------------------
 
     async def start(self):
-        if self.crawler.stats.get_value("hubcrawl/locked_out"):
-            return  # another crawl holds the database (RunLedger said so)
-        self.db = open_db(db_path(self.settings.get("HUBCRAWL_DB")))
+        self.db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
         if not (self.full or self.counters or self.ids):
-            high_water = get_watermark(self.db, self.state_key())
+            high_water = parse_iso(get_watermark(self.db, self.state_key()))
             if high_water:  # incremental: stop where the last complete pass began, less a margin for clock skew
-                overlap = timedelta(seconds=self.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
-                self.watermark = iso_z(parse_iso(high_water) - overlap)
+                self.watermark = high_water - timedelta(seconds=self.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
         if self.ids:
             for repo_id in self.ids[: self.limit]:
                 yield scrapy.Request(
@@ -122,6 +130,7 @@ class HubSpider(scrapy.Spider):
                     errback=self.info_failed,
                     cb_kwargs={"repo_id": repo_id},
                     priority=LISTING_PRIORITY,
+                    dont_filter=True,  # a redirect back to the same URL must not be dropped unseen
                 )
         else:
             yield self.listing_request(self.listing_url())
@@ -143,14 +152,17 @@ class HubSpider(scrapy.Spider):
 
     def info_url(self, repo_id: str) -> str:
         query = urlencode([("expand[]", field) for field in self.info_expand])
-        return f"{self.endpoint}/api/{self.collection}/{repo_id}?{query}"
+        return f"{self.endpoint}/api/{self.collection}/{quote_path(repo_id)}?{query}"
 
     def card_url(self, record: dict) -> str:
-        revision = record.get("sha") or "main"
-        return f"{self.endpoint}/{URL_PREFIX[self.kind]}{record['id']}/resolve/{revision}/README.md"
+        sha = record.get("sha")
+        revision = quote_path(sha if isinstance(sha, str) and sha else "main")
+        return f"{self.endpoint}/{URL_PREFIX[self.kind]}{quote_path(record['id'])}/resolve/{revision}/README.md"
 
     def listing_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, priority=LISTING_PRIORITY)
+        self.listing_urls.add(url)
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, priority=LISTING_PRIORITY,
+                              dont_filter=True)  # fmt: skip
 
     def next_page_url(self, response) -> str | None:
         """The `Link: rel="next"` URL, moved onto HF_ENDPOINT (a mirror may link to the Hub itself)."""
@@ -169,7 +181,8 @@ class HubSpider(scrapy.Spider):
     # -- callbacks ----------------------------------------------------------------------------
 
     def parse_listing(self, response):
-        records = self.load_json(response, list)
+        # One level of slack: a record nested too deep is cut, and said so, record by record.
+        records, _ = load_json(response.body, list, MAX_DEPTH + 1)
         if records is None:
             retry = self.retry_malformed(response, "listing")
             if retry is None:
@@ -178,89 +191,139 @@ class HubSpider(scrapy.Spider):
                 yield retry
             return
         self.crawler.stats.inc_value("hubcrawl/listing_pages")
-        records = [r for r in records if isinstance(r, dict) and r.get("id")]
-        stored = {} if self.full or self.counters else stored_states(self.db, self.kind, [r["id"] for r in records])
-        for record in records:
+        listed = self.listed_records(records)
+        stored = {} if self.full or self.counters else stored_states(self.db, self.kind, list(listed))
+        for repo_id, (record, errors, modified) in listed.items():
             if self.limit_reached():
                 return
-            modified = record.get("lastModified")
             if self.watermark and modified and modified < self.watermark:
                 self.listing_complete = True  # everything from here on was seen by an earlier complete pass
                 return
-            if modified and (self.newest_seen is None or modified > self.newest_seen):
-                self.newest_seen = modified
+            # A date in the future is the server's or the author's mistake: it must not freeze the watermark.
+            if modified and modified <= self.started_at + timedelta(days=1):
+                self.newest_seen = max(self.newest_seen or modified, modified)
+            state = stored.get(repo_id)
+            if state and state["run_id"] is not None and state["run_id"] == self.run_id():
+                continue  # listed twice (a page boundary moved): stored once already in this run
             self.repos_seen += 1
             self.crawler.stats.inc_value("hubcrawl/repos_listed")
             if self.counters:
-                yield self.item(record["id"], record, [], mode="counters")
-            elif card_is_current(record, stored.get(record["id"])):
+                yield self.item(repo_id, record, errors, mode="counters")
+            elif card_is_current(record, state):
                 self.crawler.stats.inc_value("hubcrawl/cards_unchanged")
-                yield self.item(record["id"], record, [], mode="reuse_card")
+                yield self.item(repo_id, record, errors, mode="reuse_card")
             else:
-                yield self.follow_card(record)
+                yield self.follow_card(record, errors)
         next_url = self.next_page_url(response)
-        if next_url and not self.limit_reached():
+        if next_url in self.listing_urls:
+            self.record_listing_error(problem("listing_loop", "the next-page link points to a page already listed",
+                                              url=next_url))  # fmt: skip
+        elif next_url and not self.limit_reached():
             yield self.listing_request(next_url)
         elif not next_url:
             self.listing_complete = True
 
+    def listed_records(self, records: list) -> dict[str, tuple[dict, list[dict], datetime | None]]:
+        """Records of one listing page by id, each with what was wrong with it and its parsed
+        `lastModified`. A record without a usable id cannot be stored: the run counts it."""
+        out = {}
+        for record in records:
+            repo_id = check_repo_id(record.get("id")) if isinstance(record, dict) else None
+            if repo_id is None:
+                self.count_error("listing_record_invalid")
+                self.logger.warning("listing record without a valid repo id skipped: %.80r", record)
+                continue
+            errors = []
+            if cut_depth(record, MAX_DEPTH):
+                errors.append(problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped"))
+            if repo_id not in out:
+                out[repo_id] = (record, errors, parse_iso(record.get("lastModified")))
+        return out
+
+    def run_id(self) -> int | None:
+        return self.crawler.stats.get_value("hubcrawl/run_id")
+
     def closed(self, reason: str) -> None:
-        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw."""
-        errors = any(k.startswith("hubcrawl/errors/listing") for k in self.crawler.stats.get_stats())
+        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw,
+        but never past a repo the pipeline could not store (the next pass must list it again)."""
+        stats = self.crawler.stats
+        errors = any(k.startswith("hubcrawl/errors/listing") for k in stats.get_stats())
+        high_water = self.newest_seen
+        unsaved = parse_iso(stats.get_value("hubcrawl/oldest_unsaved"))
+        if unsaved is not None and high_water is not None:
+            high_water = min(high_water, unsaved - timedelta(milliseconds=1))
         if reason == "finished" and self.listing_complete and not errors and not self.ids and not self.counters \
-                and self.limit is None and self.newest_seen:
-            save_watermark(self.db, self.state_key(), self.newest_seen, self.crawler.stats.get_value("hubcrawl/run_id"), now_iso())
+                and self.limit is None and high_water and self.db is not None:
+            save_watermark(self.db, self.state_key(), iso_z(high_water), self.run_id(), now_iso())
         if self.db is not None:
             self.db.close()
 
     def parse_info(self, response, repo_id: str):
-        record = self.load_json(response, dict)
-        if record is None or not record.get("id"):
+        record, cut = load_json(response.body, dict)
+        if record is None or check_repo_id(record.get("id")) is None:
             retry = self.retry_malformed(response, "info")
             yield retry or self.item(repo_id, None, [malformed("info", response.url)])
             return
         self.repos_seen += 1
-        yield self.follow_card(record)
+        errors = [problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")] if cut else []
+        yield self.follow_card(record, errors)
 
-    def follow_card(self, record: dict):
-        siblings = record.get("siblings")
-        if isinstance(siblings, list) and not any(
-            isinstance(s, dict) and s.get("rfilename") == "README.md" for s in siblings
-        ):
+    def follow_card(self, record: dict, errors: list[dict]):
+        siblings = check_record({"siblings": record.get("siblings")})[0].get("siblings")
+        if isinstance(siblings, list) and not any(s["rfilename"] == "README.md" for s in siblings):
             # The file list says there is no card: no request to spend.
-            return self.item(record["id"], record, [{"kind": "card_missing", "detail": "no README.md in the repo"}])
+            return self.item(record["id"], record, errors + [problem("card_missing", "no README.md in the repo")])
         return scrapy.Request(
             self.card_url(record),
             callback=self.parse_card,
             errback=self.card_failed,
-            cb_kwargs={"record": record},
+            cb_kwargs={"record": record, "errors": errors},
             meta={"download_maxsize": self.settings.getint("HUBCRAWL_CARD_MAXSIZE")},
             priority=CARD_PRIORITY,
+            dont_filter=True,  # a redirect back to the same URL must not be dropped unseen
         )
 
-    def parse_card(self, response, record: dict):
+    def parse_card(self, response, record: dict, errors: list[dict]):
+        headers = response.headers
+        intact = body_matches_etag(response.body, (headers.get("ETag") or b"").decode("latin-1"),
+                                   (headers.get("X-Linked-Etag") or b"").decode("latin-1"))  # fmt: skip
+        if intact is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
+            retry = get_retry_request(response.request, spider=self, reason="card body does not match its ETag")
+            if retry is not None:
+                return retry
+            error = problem("card_integrity", "the body never matched its ETag (git blob id) after retries",
+                            url=response.url)  # fmt: skip
+            item = self.item(record["id"], record, errors + [error])
+            item.card_url, item.card_status = response.request.url, response.status
+            return item
         self.crawler.stats.inc_value("hubcrawl/cards_fetched")
-        item = self.item(record["id"], record, [])
+        item = self.item(record["id"], record, errors)
         item.card_url, item.card_status, item.card_body = response.request.url, response.status, response.body
         return item
 
     # -- errbacks: a failure still yields the artifact, with the failure recorded ---------------
 
     def card_failed(self, failure):
-        record = failure.request.cb_kwargs["record"]
+        if failure.check(CrawlStopping):
+            return None  # the run is stopping: this repo is left for the next run, not stored half-read
+        record, errors = failure.request.cb_kwargs["record"], failure.request.cb_kwargs["errors"]
         status, code, exc = failure_parts(failure)
         error = fetch_failure("card", status, error_code=code, gated=bool(record.get("gated")), exception=exc)
-        item = self.item(record["id"], record, [error])
+        item = self.item(record["id"], record, errors + [error])
         item.card_url, item.card_status = failure.request.url, status
         return item
 
     def info_failed(self, failure):
+        if failure.check(CrawlStopping):
+            return None
         repo_id = failure.request.cb_kwargs["repo_id"]
         status, code, exc = failure_parts(failure)
         return self.item(repo_id, None, [fetch_failure("info", status, error_code=code, exception=exc,
                                                        url=failure.request.url)])
 
     def listing_failed(self, failure):
+        if failure.check(CrawlStopping):
+            return
         status, code, exc = failure_parts(failure)
         error = fetch_failure("listing", status, error_code=code, exception=exc, url=failure.request.url)
         self.record_listing_error(error)
@@ -270,14 +333,6 @@ class HubSpider(scrapy.Spider):
     def item(self, repo_id: str, record: dict | None, errors: list[dict], mode: str = "fetched") -> ArtifactItem:
         return ArtifactItem(kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors,
                             mode=mode)
-
-    @staticmethod
-    def load_json(response, expected_type):
-        try:
-            data = json.loads(response.body)
-        except ValueError:
-            return None
-        return data if isinstance(data, expected_type) else None
 
     def retry_malformed(self, response, what: str) -> scrapy.Request | None:
         """A malformed body is retried like a 5xx; None once the retries are spent."""

@@ -8,13 +8,15 @@ since the visit; every page with `full`), the most adopted first, and stops at t
 from __future__ import annotations
 
 import scrapy
+from scrapy.http import TextResponse
 
-from crawler.config import db_path, hub_endpoint
-from crawler.errors import fetch_failure
+from crawler.config import db_path, hub_endpoint, same_origin
+from crawler.errors import fetch_failure, problem
 from crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
+from crawler.middlewares import CrawlStopping
 from crawler.normalize import now_iso
 from db import artifacts_for_pages, open_db
-from spiders.hub import failure_parts, split_arg
+from spiders.hub import failure_parts, quote_path, split_arg
 
 
 class PagesSpider(scrapy.Spider):
@@ -33,28 +35,35 @@ class PagesSpider(scrapy.Spider):
     def targets(self) -> list[tuple[str, str]]:
         if self.ids:
             return [split_artifact_key(i) for i in self.ids][: self.limit]
-        db = open_db(db_path(self.settings.get("HUBCRAWL_DB")))
+        db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
         rows = artifacts_for_pages(db, self.kind, self.limit, due_only=not self.full)
         db.close()
         return [(r["kind"], r["repo_id"]) for r in rows]
 
     async def start(self):
-        if self.crawler.stats.get_value("hubcrawl/locked_out"):
-            return  # another crawl holds the database (RunLedger said so)
         for kind, repo_id in self.targets():
             yield scrapy.Request(
-                f"{self.endpoint}/{URL_PREFIX[kind]}{repo_id}",
+                f"{self.endpoint}/{URL_PREFIX[kind]}{quote_path(repo_id)}",
                 callback=self.parse_page,
                 errback=self.page_failed,
                 cb_kwargs={"kind": kind, "repo_id": repo_id},
                 meta={"download_maxsize": 8 * 1024 * 1024},
+                dont_filter=True,  # a redirect back to the same URL must not be dropped unseen
             )
 
     def parse_page(self, response, kind: str, repo_id: str):
         self.crawler.stats.inc_value("hubcrawl/pages_fetched")
+        if not same_origin(response.url, self.endpoint):  # a redirect may go anywhere; what it finds is not the Hub's word
+            error = problem("page_offsite", "the page redirected away from the Hub", url=response.url)
+            return PageItem(kind, repo_id, response.request.url, now_iso(), response.status, None, [error])
+        if not isinstance(response, TextResponse):
+            error = problem("page_not_html", "the page answer is not text", url=response.url)
+            return PageItem(kind, repo_id, response.url, now_iso(), response.status, None, [error])
         return PageItem(kind, repo_id, response.url, now_iso(), response.status, response.text)
 
     def page_failed(self, failure):
+        if failure.check(CrawlStopping):
+            return None
         kwargs = failure.request.cb_kwargs
         status, code, exc = failure_parts(failure)
         error = fetch_failure("page", status, error_code=code, exception=exc, url=failure.request.url)

@@ -132,7 +132,7 @@ def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
         wait_for(lambda: running(db_file))
         second = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file)
         assert second.code == 1
-        assert second.stderr.strip().startswith("Error: another crawl is running on this database (pid")
+        assert second.stderr.strip() == "Error: another crawl is running on this database; use --wait to wait for it"
         reader = hubcrawl("query", "select count(*) as n from artifacts", "--format", "json", endpoint=hub.url, db=db_file)
         assert reader.code == 0, reader.stderr  # no "database is locked" while the crawl writes
         assert isinstance(json.loads(reader.stdout)[0]["n"], int)

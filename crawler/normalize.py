@@ -379,7 +379,7 @@ def dataset_stats(meta: dict) -> dict:
         if not isinstance(info, dict):
             continue
         config = str(info.get("config_name") or "default")
-        for split in info.get("splits") or []:
+        for split in as_list(info.get("splits")):
             if isinstance(split, dict) and isinstance(split.get("num_examples"), int):
                 splits.setdefault(config, {})[str(split.get("name"))] = split["num_examples"]
         size += info["dataset_size"] if isinstance(info.get("dataset_size"), int) else 0

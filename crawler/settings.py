@@ -31,6 +31,8 @@ DOWNLOAD_MAXSIZE = 256 * 1024 * 1024  # no listing page comes near it; a hostile
 METAREFRESH_ENABLED = False  # a `<meta http-equiv=refresh>` in a card or page is content, not a redirect to follow
 
 RETRY_ENABLED = True
+# Spiders retry a malformed or damaged body with Scrapy's get_retry_request: the retry count goes along on purpose.
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 RETRY_TIMES = 4
 # 429 is not here: HubBudgetMiddleware waits for the window to reset, then retries.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]

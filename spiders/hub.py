@@ -182,7 +182,7 @@ class HubSpider(scrapy.Spider):
 
     def parse_listing(self, response):
         # One level of slack: a record nested too deep is cut, and said so, record by record.
-        records, _ = load_json(response.body, list, MAX_DEPTH + 1)
+        records, _ = load_json(response.body, list, MAX_DEPTH + 2)
         if records is None:
             retry = self.retry_malformed(response, "listing")
             if retry is None:
@@ -288,7 +288,7 @@ class HubSpider(scrapy.Spider):
         intact = body_matches_etag(response.body, (headers.get("ETag") or b"").decode("latin-1"),
                                    (headers.get("X-Linked-Etag") or b"").decode("latin-1"))  # fmt: skip
         if intact is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
-            retry = get_retry_request(response.request, spider=self, reason="card body does not match its ETag")
+            retry = self.retry(response, "card body does not match its ETag")
             if retry is not None:
                 return retry
             error = problem("card_integrity", "the body never matched its ETag (git blob id) after retries",
@@ -336,7 +336,16 @@ class HubSpider(scrapy.Spider):
 
     def retry_malformed(self, response, what: str) -> scrapy.Request | None:
         """A malformed body is retried like a 5xx; None once the retries are spent."""
-        return get_retry_request(response.request, spider=self, reason=f"malformed {what} JSON")
+        return self.retry(response, f"malformed {what} JSON")
+
+    def retry(self, response, reason: str) -> scrapy.Request | None:
+        """The request again, as Scrapy's retry would make it (its retry count carried on purpose,
+        what the last download left in meta dropped); None once the retries are spent."""
+        retry = get_retry_request(response.request, spider=self, reason=reason)
+        if retry is not None:
+            for key in ("download_latency", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons"):
+                retry.meta.pop(key, None)
+        return retry
 
     def record_listing_error(self, error: dict) -> None:
         self.count_error(error["kind"])

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 DEFAULT_LISTING_FIELDS = ("likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
 MAX_PAGE_SIZE = 1000
@@ -55,6 +55,10 @@ class Repo:
     renamed_to: str | None = None  # the repo's current id, when it was renamed
     card_location: str | None = None  # an absolute URL the card redirects to (a CDN on another host)
     page_has_props: bool = True  # False: the page lacks the header props (a layout change)
+    page_html: str | None = None  # the page exactly as served, instead of the rendered one
+    card_self_redirects: int = 0  # the card first redirects to its own URL this many times
+    card_always_cut: bool = False  # the card body is always cut short, with a consistent Content-Length
+    card_retry_after: str | None = None  # the card's first answer is a 429 with this Retry-After
 
     @property
     def id(self) -> str:
@@ -65,6 +69,10 @@ class Repo:
 class HubData:
     repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
     unlisted: set[tuple[str, str]] = field(default_factory=set)
+    # Raw JSON texts put at the head of a kind's first listing page (records no dict can hold)
+    raw_listing: dict[str, list[str]] = field(default_factory=dict)
+    # Raw JSON texts that replace the string "<raw:NAME>" wherever it stands in a served record
+    raw_values: dict[str, str] = field(default_factory=dict)
 
     def add(self, repo: Repo) -> Repo:
         self.repos[(repo.kind, repo.id)] = repo
@@ -255,6 +263,7 @@ class Faults:
     error_rate: float = 0.0  # 5xx answers
     truncate_rate: float = 0.0  # Content-Length larger than the body sent, then the connection closes
     malformed_rate: float = 0.0  # a JSON body cut short, with a matching Content-Length
+    cut_rate: float = 0.0  # any 200 body cut short with a matching Content-Length (a proxy's doing)
     attempts: int = 1
     seed: int = 0
 
@@ -268,6 +277,8 @@ class Faults:
             return "truncate"
         if x < self.error_rate + self.truncate_rate + self.malformed_rate:
             return "malformed"
+        if x < self.error_rate + self.truncate_rate + self.malformed_rate + self.cut_rate:
+            return "cut"
         return None
 
 
@@ -403,6 +414,7 @@ class HubHandler(BaseHTTPRequestHandler):
             pass
 
     def route(self, path: str, query: dict[str, list[str]]):
+        path = unquote(path)
         for prefix, kind in (("/api/models", "model"), ("/api/datasets", "dataset")):
             if path == prefix:
                 return self.listing(kind, query)
@@ -427,6 +439,7 @@ class HubHandler(BaseHTTPRequestHandler):
         page = repos[offset : offset + size]
         fields = query.get("expand[]") or query.get("expand") or list(DEFAULT_LISTING_FIELDS)
         body = [self.project(r.record, fields) for r in page]
+        raw = self.hub.data.raw_listing.get(kind, []) if offset == 0 else []
         headers = {}
         if offset + size < len(repos):
             next_query = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
@@ -434,7 +447,7 @@ class HubHandler(BaseHTTPRequestHandler):
             host = self.headers.get("Host")
             encoded = "&".join(f"{quote(k)}={quote(str(v))}" for k, v in next_query)
             headers["Link"] = f'<http://{host}/api/{kind}s?{encoded}>; rel="next"'
-        self.send_json(200, body, headers)
+        self.send_json(200, body, headers, raw_head=raw)
 
     def matching(self, kind: str, query: dict[str, list[str]]) -> list[Repo]:
         key = (kind, tuple(sorted((k, tuple(v)) for k, v in query.items() if k in ("search", "author", "filter", "sort"))))
@@ -453,7 +466,7 @@ class HubHandler(BaseHTTPRequestHandler):
         ]  # fmt: skip
         sort = (query.get("sort") or [None])[0]
         if sort in ("lastModified", "createdAt", "downloads", "likes"):
-            repos = sorted(repos, key=lambda r: r.record.get(sort) or 0, reverse=True)
+            repos = sorted(repos, key=lambda r: str(r.record.get(sort) or ""), reverse=True)
         with self.hub.lock:
             self.hub.sorted_cache[key] = repos
         return repos
@@ -479,6 +492,10 @@ class HubHandler(BaseHTTPRequestHandler):
             return self.send_bytes(307, b"", "text/plain", {"Location": f"{prefix}{repo.renamed_to}/resolve/{revision}/{filename}"})
         if repo.card_location:
             return self.send_bytes(302, b"", "text/plain", {"Location": repo.card_location})
+        if repo.card_retry_after and self.hub.attempts[self.path] == 1:
+            return self.send_json(429, {"error": "Too Many Requests"}, {"Retry-After": repo.card_retry_after})
+        if repo.card_self_redirects and self.hub.attempts[self.path] <= repo.card_self_redirects:
+            return self.send_bytes(302, b"", "text/plain", {"Location": self.path})
         if revision not in ("main", repo.record["sha"]):
             return self.send_json(404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
         if repo.card_status == 401:
@@ -488,13 +505,16 @@ class HubHandler(BaseHTTPRequestHandler):
             return self.send_json(repo.card_status, {"error": "unavailable"}, code)
         if filename != "README.md" or repo.card is None:
             return self.send_json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
-        self.send_bytes(200, repo.card, "text/plain; charset=utf-8")
+        if repo.card_always_cut:
+            self.fault = "cut"
+        # The Hub names a regular file by its git blob id (hub-api.md §2.2), whatever reaches the client.
+        self.send_bytes(200, repo.card, "text/plain; charset=utf-8", {"ETag": f'"{git_blob_id(repo.card)}"'})
 
     def page(self, kind: str, repo_id: str):
         repo = self.hub.data.get(kind, repo_id)
         if repo is None:
             return self.send_bytes(404, b"<html><body>404</body></html>", "text/html; charset=utf-8")
-        self.send_bytes(200, render_page(repo).encode(), "text/html; charset=utf-8")
+        self.send_bytes(200, (repo.page_html or render_page(repo)).encode(), "text/html; charset=utf-8")
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -504,8 +524,13 @@ class HubHandler(BaseHTTPRequestHandler):
         out.update({f: record[f] for f in fields if f in record})
         return out
 
-    def send_json(self, status: int, body, headers: dict | None = None):
-        data = json.dumps(body).encode()
+    def send_json(self, status: int, body, headers: dict | None = None, raw_head: list[str] = ()):
+        text = json.dumps(body)
+        for name, raw in self.hub.data.raw_values.items():
+            text = text.replace(json.dumps(f"<raw:{name}>"), raw)
+        if raw_head:
+            text = "[" + ",".join(raw_head) + ("," if text != "[]" else "") + text[1:]
+        data = text.encode()
         if status == 200 and self.fault == "malformed":
             data = data[: max(1, len(data) // 2)]
         self.send_bytes(status, data, "application/json", headers)
@@ -516,6 +541,8 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         for key, value in {**self.extra_headers, **(headers or {})}.items():
             self.send_header(key, value)
+        if status == 200 and self.fault == "cut":
+            data = data[: len(data) // 2]  # the length below matches: only the ETag tells
         if status == 200 and self.fault == "truncate":
             self.send_header("Content-Length", str(len(data) + 100))
             self.send_header("Connection", "close")
@@ -526,6 +553,10 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def git_blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def render_page(repo: Repo) -> str:
@@ -603,3 +634,74 @@ def realworld_repos(realworld_dir) -> list[Repo]:
             record.update(pipeline_tag=facts.get("pipeline_tag"), library_name=facts.get("library_name"))
         out.append(Repo(kind, record, card_path.read_bytes()))
     return out
+
+
+DEEP = 100_000  # nesting far past any parser's recursion limit
+
+
+def hostile_hub(data: HubData) -> dict[str, str]:
+    """Add one repo for each kind of hostile input a crawl of the whole Hub meets (issue 9), and
+    return what each one's artifact row must say: {artifact id: error kind it must carry}."""
+    rng = random.Random(9)
+    expect: dict[str, str] = {}
+
+    def model(name: str, expected: str | None, card: str | None = None, **record) -> Repo:
+        repo = model_repo(95_000 + len(expect), rng)
+        repo_id = f"stub-hostile/{name}"
+        repo.record.update(id=repo_id, modelId=repo_id, _id=object_id(repo_id), sha=commit_sha(repo_id), author="stub-hostile")
+        repo.record.update(record)
+        if card is not None:
+            repo.card = card.encode()
+        data.add(repo)
+        expect[repo_id] = expected
+        return repo
+
+    body = "\n# A card\n\nA model card body that survives whatever its front matter holds.\n"
+    model("date-keys", None, "---\nchangelog: {2024-01-15: initial release, 2024-02-01 10:00:00: fix}\n"
+          "? !!binary aGVsbG8=\n: binary key\nlicense: mit\n---\n" + body)
+    model("huge-numbers", "value_out_of_range", "---\nlicense: mit\n---\n\nIt has 99999999999 billion parameters.\n",
+          likes=2**64, downloads=2**70, safetensors={"parameters": {"F32": 2**64}, "total": 2**64})
+    model("alias-bomb", "card_yaml_bounds", "---\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9)) + "---\n" + body)
+    model("deep-yaml", "card_yaml_bounds", "---\na: " + "[" * 500 + "]" * 500 + "\n---\n" + body)
+    model("deeper-yaml", "card_yaml", "---\na: " + "[" * 5000 + "]" * 5000 + "\n---\n" + body)
+    model("self-alias", "card_yaml_bounds", "---\na: &x [*x]\n---\n" + body)
+    model("nan-evals", None, "---\nlicense: mit\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
+          "    dataset: {type: glue, name: GLUE}\n    metrics:\n    - {type: accuracy, value: .nan}\n"
+          "    - {type: f1, value: .inf}\n    - {type: precision, value: 0.5}\n---\n" + body)
+    model("bad-counters", "record_field_invalid", likes=-1, downloads="lots")
+    model("null-sibling", "record_field_invalid", siblings=[None, {"rfilename": "README.md"}])
+    model("string-carddata", "record_field_invalid", cardData="a string")
+    model("int-date", "record_field_invalid", lastModified=12345)
+    model("far-future", None, lastModified="2999-01-01T00:00:00.000Z")
+    model("self-redirect", None).card_self_redirects = 1
+    model("cut-card", "card_integrity", lastModified="2020-01-01T00:00:00.000Z").card_always_cut = True
+    model("retry-after-inf", None).card_retry_after = "inf"
+    model("retry-after-long", None).card_retry_after = "100000"
+    data.raw_values["deep"] = '{"a": ' + "[" * DEEP + "]" * DEEP + "}"
+    model("deep-carddata", "record_too_deep", cardData="<raw:deep>")
+
+    pages = {
+        "odd-props": {"model": {"gguf": "a string", "config": ["a", "list"], "likes": "many"}, "discussionsStats": 5},
+        "list-props": ["props", "as", "a", "list"],
+    }
+    for name, props in pages.items():
+        repo = model(name, "page_bad_props" if isinstance(props, list) else None)
+        repo.page_html = (f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" '
+                          f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>')
+    deep_props = '{"model": {"config": ' + "[" * DEEP + "]" * DEEP + "}}"
+    model("deep-props", "page_props_too_deep").page_html = (
+        f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" data-props="{html.escape(deep_props)}"></div>')
+    model("meta-refresh", "page_no_props").page_html = (
+        '<html><head><meta http-equiv="refresh" content="0; url=http://127.0.0.2:9/elsewhere"></head><body></body></html>')
+
+    dataset = dataset_repo(95_900, rng)
+    dataset.record.update(id="stub-hostile/splits-five", _id=object_id("splits-five"), sha=commit_sha("splits-five"))
+    dataset.card = ("---\nlicense: mit\ndataset_info: {splits: 5, dataset_size: " + str(2**70) + "}\n---\n" + body).encode()
+    data.add(dataset)
+    expect["datasets/stub-hostile/splits-five"] = "value_out_of_range"  # its dataset_size
+
+    # Listing records no repo can be made of, and one repo listed twice.
+    data.raw_listing["model"] = [json.dumps({"_id": "x1", "id": ["a", "list"]}), json.dumps({"_id": "x2", "id": "a/b?x=1#y"}),
+                                 json.dumps(data.get("model", "stub-hostile/date-keys").record)]
+    return expect

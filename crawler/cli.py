@@ -25,6 +25,7 @@ from crawler.runlock import CrawlLocked, RunLock
 from crawler.validate import check_repo_id
 from db import (
     EXPORTABLE,
+    close_db,
     comparison_records,
     export_rows,
     ranked_artifacts,
@@ -214,6 +215,7 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
             message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
         run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
     finally:
+        close_db(database)
         lock.release()
     emit(summary_line(run, time.monotonic() - started))
     if status == "failed":
@@ -305,6 +307,7 @@ def normalize(db):
             done += save_artifacts(database, batch)
             batch = []
     done += save_artifacts(database, batch)
+    close_db(database)
     emit(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
 
 
@@ -314,7 +317,9 @@ def normalize(db):
 def migrate(db):
     """Bring a database written by an older hubcrawl up to this version's schema (writers do it on their own)."""
     database = open_db(db_path(db))
-    emit(f"{db_path(db)}: schema version {database.execute('PRAGMA user_version').fetchone()[0]}")
+    version = database.execute("PRAGMA user_version").fetchone()[0]
+    close_db(database)
+    emit(f"{db_path(db)}: schema version {version}")
 
 
 @cli.command()
@@ -327,6 +332,7 @@ def rank(db):
     database = open_db(db_path(db))
     started = time.monotonic()
     counts = rank_database(database)
+    close_db(database)
     emit(f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s")
 
 
@@ -353,6 +359,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         comparator = Comparator(database)
         record = comparator.record(a_id, b_id, comparator.times_matched_after([(a_id, b_id)]))
         save_comparisons(database, [comparator.stored_row(record)])
+        close_db(database)
         if fmt == "html":
             from crawler.render import render_compare
 
@@ -375,6 +382,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
             written, batch = written + len(batch), []
     save_comparisons(database, batch)
     written += len(batch)
+    close_db(database)
     emit(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
                f"in {time.monotonic() - started:.1f}s")
 

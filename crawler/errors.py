@@ -24,7 +24,7 @@ ERROR_KINDS = {
     "rate_limited": "429 after repeated waits",
     "card_integrity": "the card body never matched its ETag (git blob id), after retries: not stored",
     "listing_loop": "a next-page link pointed back to a page already listed",
-    "listing_record_invalid": "a listing record without a valid repo id (counted on the run; nothing to store)",
+    "record_id_invalid": "a listing record without a valid repo id (counted on the run; nothing to store)",
     "page_offsite": "the page redirected away from the Hub's host",
     "page_not_html": "the page answer was not text",
     # reading what came back

@@ -13,7 +13,7 @@ from twisted.internet import task
 from crawler.config import db_path, hub_endpoint
 from crawler.normalize import now_iso
 from crawler.runlock import CrawlLocked, RunLock
-from db import DatabaseError, add_run_counts, finish_run, interrupt_stale_runs, open_db, start_run
+from db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
 
@@ -115,7 +115,7 @@ class RunLedger:
 
     def release(self) -> None:
         if self.db is not None:
-            self.db.close()
+            close_db(self.db)
             self.db = None
         if self.lock is not None:
             self.lock.release()

@@ -22,6 +22,7 @@ from crawler.errors import problem
 from crawler.validate import check_date, check_record
 from db import (
     DatabaseError,
+    close_db,
     mark_gone,
     open_db,
     rename_artifact,
@@ -227,7 +228,7 @@ class SQLitePipeline:
                 self.stats.set_value("hubcrawl/fatal", message)
                 logger.error("%s: the last batch was not stored", message)
         if self.db is not None:
-            self.db.close()
+            close_db(self.db)
 
 
 def history_row(item: ArtifactItem, record: dict) -> dict:

@@ -188,15 +188,15 @@ def yaml_children(node) -> list:
 
 def plain_json(value, depth: int = 0):
     """A YAML value as plain JSON: string keys, dates as ISO text, binary as base64, sets as
-    sorted lists, non-finite floats as null. Depth is already bounded by `load_yaml`."""
+    sorted lists, non-finite floats as text ("nan", "inf"). Depth is already bounded by `load_yaml`."""
     if isinstance(value, dict):
         return {json_key(k): plain_json(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain_json(v, depth + 1) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted((plain_json(v, depth + 1) for v in value), key=repr)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
+    if isinstance(value, float):  # .nan and .inf are no JSON numbers: kept as the words YAML read
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, bytes):

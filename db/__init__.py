@@ -198,6 +198,18 @@ def open_db(path: str | Path, *, create: bool = False, busy_timeout: float = 30.
     return db
 
 
+def close_db(db: sqlite_utils.Database) -> None:
+    """Close a writer's connection. The last writer out turns WAL off again: an idle database is then
+    one file, and readers need no write access to its folder and create no -wal/-shm files. While
+    anyone else has it open the switch is refused at once (busy timeout 0) and WAL stays."""
+    try:
+        db.execute("PRAGMA busy_timeout = 0")
+        db.execute("PRAGMA journal_mode = delete")
+    except sqlite3.Error:
+        pass
+    db.close()
+
+
 def check_identity(db: sqlite_utils.Database, path: Path, *, new_ok: bool) -> None:
     """hubcrawl's own database (or an empty file, where a new one is wanted), or an error."""
     app_id = db.execute("PRAGMA application_id").fetchone()[0]

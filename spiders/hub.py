@@ -24,7 +24,7 @@ from crawler.items import URL_PREFIX, ArtifactItem
 from crawler.middlewares import CrawlStopping
 from crawler.normalize import now_iso
 from crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
-from db import get_watermark, open_db, save_watermark, stored_states
+from db import close_db, get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
@@ -193,12 +193,15 @@ class HubSpider(scrapy.Spider):
         self.crawler.stats.inc_value("hubcrawl/listing_pages")
         listed = self.listed_records(records)
         stored = {} if self.full or self.counters else stored_states(self.db, self.kind, list(listed))
+        reached_watermark = False
         for repo_id, (record, errors, modified) in listed.items():
             if self.limit_reached():
                 return
             if self.watermark and modified and modified < self.watermark:
-                self.listing_complete = True  # everything from here on was seen by an earlier complete pass
-                return
+                # Seen by an earlier complete pass. The rest of the page is still read (a record out
+                # of order costs nothing here), but no further page is.
+                reached_watermark = True
+                continue
             # A date in the future is the server's or the author's mistake: it must not freeze the watermark.
             if modified and modified <= self.started_at + timedelta(days=1):
                 self.newest_seen = max(self.newest_seen or modified, modified)
@@ -215,7 +218,9 @@ class HubSpider(scrapy.Spider):
             else:
                 yield self.follow_card(record, errors)
         next_url = self.next_page_url(response)
-        if next_url in self.listing_urls:
+        if reached_watermark:
+            self.listing_complete = True
+        elif next_url in self.listing_urls:
             self.record_listing_error(problem("listing_loop", "the next-page link points to a page already listed",
                                               url=next_url))  # fmt: skip
         elif next_url and not self.limit_reached():
@@ -230,7 +235,7 @@ class HubSpider(scrapy.Spider):
         for record in records:
             repo_id = check_repo_id(record.get("id")) if isinstance(record, dict) else None
             if repo_id is None:
-                self.count_error("listing_record_invalid")
+                self.count_error("record_id_invalid")
                 self.logger.warning("listing record without a valid repo id skipped: %.80r", record)
                 continue
             errors = []
@@ -256,7 +261,7 @@ class HubSpider(scrapy.Spider):
                 and self.limit is None and high_water and self.db is not None:
             save_watermark(self.db, self.state_key(), iso_z(high_water), self.run_id(), now_iso())
         if self.db is not None:
-            self.db.close()
+            close_db(self.db)
 
     def parse_info(self, response, repo_id: str):
         record, cut = load_json(response.body, dict)

@@ -15,7 +15,7 @@ from crawler.errors import fetch_failure, problem
 from crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
 from crawler.middlewares import CrawlStopping
 from crawler.normalize import now_iso
-from db import artifacts_for_pages, open_db
+from db import artifacts_for_pages, close_db, open_db
 from spiders.hub import failure_parts, quote_path, split_arg
 
 
@@ -37,7 +37,7 @@ class PagesSpider(scrapy.Spider):
             return [split_artifact_key(i) for i in self.ids][: self.limit]
         db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
         rows = artifacts_for_pages(db, self.kind, self.limit, due_only=not self.full)
-        db.close()
+        close_db(db)
         return [(r["kind"], r["repo_id"]) for r in rows]
 
     async def start(self):

@@ -77,12 +77,15 @@ def card_metadata(kind: str, front: dict) -> tuple[dict, list[dict]]:
     """The front matter as huggingface_hub's card data class reads it. An invalid `model-index`
     costs the eval results only; metadata the class cannot take at all is kept as it was written."""
     data_class = CARD_CLASSES[kind].card_data_class
+    # The class's own switch is ours to set, not the card's: a card writing it stays metadata.
+    metadata = {k: v for k, v in front.items() if k != "ignore_metadata_errors"}
+    kept = {k: v for k, v in front.items() if k == "ignore_metadata_errors"}
     try:
-        return data_class(**front).to_dict(), []
+        return data_class(**metadata).to_dict() | kept, []
     except ValueError as exc:
         error = problem("card_metadata", str(exc))
         try:
-            return data_class(**front, ignore_metadata_errors=True).to_dict(), [error]
+            return data_class(**metadata, ignore_metadata_errors=True).to_dict() | kept, [error]
         except Exception:  # noqa: BLE001 - any card the class cannot read keeps its plain metadata
             return front, [error]
     except Exception as exc:  # noqa: BLE001 - metadata of a shape the class does not expect

@@ -63,6 +63,8 @@ class RunLedger:
         return cls(crawler)
 
     def spider_opened(self, spider) -> None:
+        if self.crawler.stats.get_value("hubcrawl/fatal"):
+            return  # the database cannot be used, and the pipeline said why
         if self.owns_run:
             try:  # an ad-hoc `scrapy crawl` takes the lock itself (`hubcrawl crawl` already holds it)
                 self.lock = RunLock(self.path).acquire()

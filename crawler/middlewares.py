@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from datetime import datetime, timezone
@@ -10,11 +11,11 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from huggingface_hub.utils import parse_ratelimit_headers
-from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 
-from crawler.config import hub_budgets, hub_endpoint, hub_token, same_origin
+from crawler.config import ConfigError, hub_budgets, hub_endpoint, hub_token, same_origin
 
 
 class CrawlStopping(IgnoreRequest):
@@ -103,13 +104,22 @@ class HubBudgetMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.budgets = hub_budgets()
         self.max_429_retries = crawler.settings.getint("HUBCRAWL_MAX_429_RETRIES")
         self.max_wait = crawler.settings.getfloat("HUBCRAWL_MAX_RETRY_AFTER")
+        try:
+            self.budgets, self.config_error = hub_budgets(), None
+        except ConfigError as exc:  # said once the spider opens, where Scrapy lets a component close it
+            self.budgets, self.config_error = {}, str(exc)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        if self.config_error:
+            logging.getLogger("hubcrawl").error("%s: this crawl does nothing", self.config_error)
+            raise CloseSpider("config_error")
 
     async def process_request(self, request: Request) -> None:
         name, budget = budget_for(request.url, self.budgets)

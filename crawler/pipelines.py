@@ -71,6 +71,7 @@ class SQLitePipeline:
         except DatabaseError as exc:
             logger.error("%s", exc)
             self.failed = str(exc)
+            self.stats.set_value("hubcrawl/fatal", self.failed)  # the ledger need not say it again
             raise CloseSpider("database_error") from None
 
     def process_item(self, item):

@@ -240,8 +240,20 @@ def test_bad_budgets_end_at_once_with_one_line(tmp_path):
             assert one_line_error(result).startswith("Error: HUBCRAWL_BUDGETS")
         scrapy_run = run_command([sys.executable, "-m", "scrapy", "crawl", "models"], endpoint=hub.url,
                                  db=tmp_path / "hub.db", env={"HUBCRAWL_BUDGETS": "api=abc"}, timeout=60)
-    assert scrapy_run.code != 0
+    no_traceback(scrapy_run)  # `scrapy crawl` exits as Scrapy does; it logs the reason once
+    errors = [line for line in scrapy_run.stderr.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and "HUBCRAWL_BUDGETS: cannot read 'api=abc'" in errors[0]
     assert not hub.requests()  # nothing was fetched
+
+
+def test_scrapy_crawl_into_a_foreign_database_says_so_once(tmp_path):
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("create table notes (x)").connection.commit()
+    result = run_command([sys.executable, "-m", "scrapy", "crawl", "models"], endpoint="http://127.0.0.1:9", db=foreign)
+    no_traceback(result)
+    errors = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and "not a hubcrawl database" in errors[0]
+    assert sqlite_utils.Database(foreign).table_names() == ["notes"]
 
 
 def test_ids_are_checked_and_quoted(tmp_path):

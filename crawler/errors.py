@@ -43,7 +43,7 @@ ERROR_KINDS = {
     # storing
     "normalize_failed": "the normalizer failed on this repo; stored with its raw record only",
     "save_failed": "SQLite refused the derived row; stored with its identity only",
-    "unsaved": "SQLite refused even the bare row (counted on the run; the watermark stays below it)",
+    "unsaved": "SQLite refused even the bare row (counted on the run, which then leaves the watermark as it was)",
 }
 
 

@@ -19,7 +19,7 @@ from crawler.items import ArtifactItem, PageItem, artifact_key
 from crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
 from crawler.pages import parse_hub_page
 from crawler.errors import problem
-from crawler.validate import check_date, check_record
+from crawler.validate import check_record
 from db import (
     DatabaseError,
     close_db,
@@ -178,7 +178,7 @@ class SQLitePipeline:
 
     def save_alone(self, db, normalized: NormalizedArtifact) -> NormalizedArtifact | None:
         """One artifact of a refused batch: as derived, else its bare row with the reason; None when
-        even that is refused (the watermark then stays below it, so the next run lists it again)."""
+        even that is refused (this run then leaves the watermark, so the next run lists it again)."""
         try:
             save_artifacts(db, [normalized])
             return normalized
@@ -191,11 +191,7 @@ class SQLitePipeline:
             self.count_errors([error])
             return bare
         except ROW_ERRORS:
-            self.count_errors([dict(error, kind="unsaved")])
-            modified = (normalized.artifact.get("record") or {}).get("lastModified")
-            oldest = self.stats.get_value("hubcrawl/oldest_unsaved")
-            if check_date(modified) and (oldest is None or modified < oldest):
-                self.stats.set_value("hubcrawl/oldest_unsaved", modified)
+            self.count_errors([dict(error, kind="unsaved")])  # the watermark stays where it was
             return None
 
     def write(self, save, *args) -> None:

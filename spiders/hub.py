@@ -38,6 +38,9 @@ COUNTER_EXPAND = ("downloads", "downloadsAllTime", "likes", "trendingScore", "la
 # A card fetch ended in one of these is settled while the commit stays the same.
 SETTLED_CARD_ERRORS = {"card_missing", "card_gated", "card_too_large", "card_forbidden"}
 
+# Stats that say a pass missed something: a listing page, a repo the database refused, a callback that failed.
+WATERMARK_BLOCKERS = ("hubcrawl/errors/listing_", "hubcrawl/errors/unsaved", "spider_exceptions/")
+
 LISTING_PRIORITY = 0
 CARD_PRIORITY = 10
 
@@ -249,17 +252,13 @@ class HubSpider(scrapy.Spider):
         return self.crawler.stats.get_value("hubcrawl/run_id")
 
     def closed(self, reason: str) -> None:
-        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw,
-        but never past a repo the pipeline could not store (the next pass must list it again)."""
-        stats = self.crawler.stats
-        errors = any(k.startswith("hubcrawl/errors/listing") for k in stats.get_stats())
-        high_water = self.newest_seen
-        unsaved = parse_iso(stats.get_value("hubcrawl/oldest_unsaved"))
-        if unsaved is not None and high_water is not None:
-            high_water = min(high_water, unsaved - timedelta(milliseconds=1))
-        if reason == "finished" and self.listing_complete and not errors and not self.ids and not self.counters \
-                and self.limit is None and high_water and self.db is not None:
-            save_watermark(self.db, self.state_key(), iso_z(high_water), self.run_id(), now_iso())
+        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw; a pass
+        in which a repo went unstored, or a callback failed, does not (the next pass lists them again)."""
+        stats = self.crawler.stats.get_stats()
+        incomplete = any(k.startswith(WATERMARK_BLOCKERS) for k in stats)
+        if reason == "finished" and self.listing_complete and not incomplete and not self.ids and not self.counters \
+                and self.limit is None and self.newest_seen and self.db is not None:
+            save_watermark(self.db, self.state_key(), iso_z(self.newest_seen), self.run_id(), now_iso())
         if self.db is not None:
             close_db(self.db)
 

@@ -429,3 +429,22 @@ def test_a_killed_runs_ledger_shows_what_it_stored(tmp_path):
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
     statuses = [r["status"] for r in sqlite_utils.Database(db_file).query("select status from crawl_runs order by id")]
     assert statuses == ["interrupted", "finished"]
+
+
+def test_sigterm_during_a_long_retry_after_wait_stops_at_once(tmp_path):
+    data = make_hub(3, 0, awkward=False)
+    data.get("model", "org01/model-00001").card_retry_after = "100000"  # capped, but still one whole window (300 s)
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
+    with StubHub(data) as hub:
+        env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
+        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", "--db", str(tmp_path / "hub.db")],
+                                cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not any(r["status"] == 429 for r in hub.requests()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        stopped = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped < 10  # not the 300 s the wait had left
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr

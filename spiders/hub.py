@@ -184,7 +184,7 @@ class HubSpider(scrapy.Spider):
     # -- callbacks ----------------------------------------------------------------------------
 
     def parse_listing(self, response):
-        # One level of slack: a record nested too deep is cut, and said so, record by record.
+        # Two levels of slack (the page, and one to notice): a record nested too deep is cut, and said so, per record.
         records, _ = load_json(response.body, list, MAX_DEPTH + 2)
         if records is None:
             retry = self.retry_malformed(response, "listing")

@@ -36,7 +36,7 @@ def main() -> None:
         env = dict(os.environ, HF_ENDPOINT=hub.url, HUBCRAWL_DB=str(Path(tmp) / "b.db"))
         for key in ("HF_TOKEN", "HUBCRAWL_BUDGETS"):
             env.pop(key, None)
-        crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "models"], cwd=ROOT, env=env,
+        crawl = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "models"], cwd=ROOT, env=env,
                                capture_output=True, text=True)
         if crawl.returncode != 0:
             sys.exit(crawl.stderr)

@@ -43,7 +43,7 @@ def main() -> None:
             started = time.perf_counter()
             # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
             for what in ("models", "datasets"):
-                crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", what], cwd=ROOT, env=env,
+                crawl = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env,
                                        capture_output=True, text=True)
                 if crawl.returncode != 0:
                     sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.items import ArtifactItem  # noqa: E402
-from crawler.normalize import normalize_artifact  # noqa: E402
-from db import open_db, save_artifacts  # noqa: E402
+from hubcrawl.crawler.items import ArtifactItem  # noqa: E402
+from hubcrawl.crawler.normalize import normalize_artifact  # noqa: E402
+from hubcrawl.db import open_db, save_artifacts  # noqa: E402
 from tests.hubstub import dataset_repo, model_repo  # noqa: E402
 
 
@@ -48,7 +48,7 @@ def build(path: Path, n: int) -> None:
 
 def timed(args: list[str], db: Path) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "crawler.cli", *args, "--db", str(db)],
+    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "hubcrawl", *args, "--db", str(db)],
                           cwd=ROOT, capture_output=True, text=True, env=dict(os.environ))
     seconds = time.perf_counter() - started
     if proc.returncode != 0:

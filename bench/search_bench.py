@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.rank_bench import build  # noqa: E402
-from db import open_readonly, search_artifacts  # noqa: E402
+from hubcrawl.db import open_readonly, search_artifacts  # noqa: E402
 
 PHRASES = {
     "extractive question answering": "question-answering",

@@ -39,7 +39,7 @@ def run_command(args: list[str], *, endpoint: str, db: Path | None = None, env: 
 
 
 def hubcrawl(*args: str, **kwargs) -> Result:
-    return run_command([sys.executable, "-m", "crawler.cli", *args], **kwargs)
+    return run_command([sys.executable, "-m", "hubcrawl", *args], **kwargs)
 
 
 @pytest.fixture(scope="module")

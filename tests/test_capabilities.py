@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.capabilities import numbers_in
-from crawler.cards import parse_card_sections
-from crawler.items import ArtifactItem
-from crawler.normalize import normalize_artifact
+from hubcrawl.crawler.capabilities import numbers_in
+from hubcrawl.crawler.cards import parse_card_sections
+from hubcrawl.crawler.items import ArtifactItem
+from hubcrawl.crawler.normalize import normalize_artifact
 from tests.conftest import REALWORLD
 from tests.hubstub import awkward_repos, dataset_repo, model_repo
 

@@ -1,6 +1,6 @@
 """Card parsing: huggingface_hub does the work; we check what a broken card still gives."""
 
-from crawler.cards import decode_card, parse_card
+from hubcrawl.crawler.cards import decode_card, parse_card
 
 
 def test_card_with_front_matter_splits_metadata_and_body():

@@ -273,7 +273,7 @@ def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db
     main, secondary = pty.openpty()
     with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as limited:
         env = dict(os.environ, HF_ENDPOINT=limited.url, HUBCRAWL_DB=str(db_file.with_name("tty.db")))
-        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "datasets"], cwd=REPO_ROOT, env=env,
+        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "datasets"], cwd=REPO_ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=120)
     os.close(secondary)
     terminal = os.read(main, 65536).decode()

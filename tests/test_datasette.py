@@ -11,11 +11,11 @@ from datasette.app import Datasette
 from tests.conftest import REPO_ROOT, hubcrawl
 from tests.hubstub import StubHub, make_hub
 
-METADATA = REPO_ROOT / "crawler" / "data" / "datasette-metadata.json"
+METADATA = REPO_ROOT / "hubcrawl" / "crawler" / "data" / "datasette-metadata.json"
 
 
 def test_metadata_file_names_every_table():
-    from db import SCHEMA
+    from hubcrawl.db import SCHEMA
 
     tables = json.loads(METADATA.read_text())["databases"]["hub"]["tables"]
     assert set(tables) == set(SCHEMA)

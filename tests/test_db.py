@@ -6,9 +6,9 @@ import sqlite3
 import threading
 import time
 
-from crawler.items import ArtifactItem
-from crawler.normalize import normalize_artifact
-from db import open_db, open_readonly, save_artifacts
+from hubcrawl.crawler.items import ArtifactItem
+from hubcrawl.crawler.normalize import normalize_artifact
+from hubcrawl.db import open_db, open_readonly, save_artifacts
 
 
 def normalized(repo_id="acme/model"):

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.cards import parse_card
-from crawler.errors import known_kind
-from crawler.runlock import RunLock
+from hubcrawl.crawler.cards import parse_card
+from hubcrawl.crawler.errors import known_kind
+from hubcrawl.crawler.runlock import RunLock
 from tests.conftest import REPO_ROOT, UNLIMITED_BUDGETS, hubcrawl, run_command
 from tests.hubstub import Faults, Repo, StubHub, hostile_hub, make_hub
 
@@ -194,7 +194,7 @@ def test_sigterm_mid_crawl_ends_in_one_line_and_an_interrupted_run(tmp_path):
     with StubHub(make_hub(1500, 0, awkward=False), card_delay=0.05) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
         for sig in (signal.SIGTERM, signal.SIGINT):
-            proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", "--db", str(db_file)],
+            proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
                                     cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(2.5)  # mid-crawl: 1,500 cards at 50 ms, 16 at a time, take about 5 s
             proc.send_signal(sig)
@@ -221,7 +221,7 @@ def test_a_full_disk_stops_the_crawl_with_one_line(tmp_path):
 
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "models", "--full", "--db", str(db_file)],
+        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "models", "--full", "--db", str(db_file)],
                               cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, preexec_fn=small_disk)
         cards_fetched = len(hub.requests("resolvers"))
     assert proc.returncode != 0
@@ -360,16 +360,16 @@ def test_writers_never_create_or_adopt_a_database_by_mistake(tmp_path):
 
 def test_output_to_a_full_device_is_one_line(small_db):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "crawler.cli", "query", "select * from artifacts", "--db", str(small_db)],
+        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "query", "select * from artifacts", "--db", str(small_db)],
                               cwd=REPO_ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "Error: cannot write the output: No space left on device"
 
 
 def test_site_writes_long_and_odd_names_and_never_through_a_planted_link(tmp_path):
-    from crawler.normalize import normalize_artifact
-    from crawler.items import ArtifactItem
-    from db import open_db, save_artifacts
+    from hubcrawl.crawler.normalize import normalize_artifact
+    from hubcrawl.crawler.items import ArtifactItem
+    from hubcrawl.db import open_db, save_artifacts
 
     db_file = tmp_path / "hub.db"
     db = open_db(db_file, create=True)
@@ -382,7 +382,7 @@ def test_site_writes_long_and_odd_names_and_never_through_a_planted_link(tmp_pat
     (site / "artifacts").mkdir(parents=True)
     target = tmp_path / "victim.html"
     target.write_text("untouched")
-    from crawler.render import page_file
+    from hubcrawl.crawler.render import page_file
     (site / "artifacts" / page_file("datasets/a/b")).symlink_to(target)
     result = hubcrawl("site", str(site), endpoint="http://127.0.0.1:9", db=db_file)
     assert result.code == 0, result.stderr
@@ -414,7 +414,7 @@ def test_a_killed_runs_ledger_shows_what_it_stored(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(make_hub(3000, 0, awkward=False), card_delay=0.01) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", "--db", str(db_file)],
+        proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
                                 cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ledger = {"items": 0}
         deadline = time.monotonic() + 120
@@ -437,7 +437,7 @@ def test_sigterm_during_a_long_retry_after_wait_stops_at_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(data) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", "--db", str(tmp_path / "hub.db")],
+        proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(tmp_path / "hub.db")],
                                 cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while not any(r["status"] == 429 for r in hub.requests()) and time.monotonic() < deadline:

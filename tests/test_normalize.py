@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from crawler.items import ArtifactItem
-from crawler.normalize import derive_fields, normalize_artifact, parse_api_record, pricing
+from hubcrawl.crawler.items import ArtifactItem
+from hubcrawl.crawler.normalize import derive_fields, normalize_artifact, parse_api_record, pricing
 from tests.conftest import REALWORLD
 
 

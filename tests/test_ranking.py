@@ -10,7 +10,7 @@ from statistics import median
 import pytest
 import sqlite_utils
 
-from crawler.ranking import METHOD, score_artifacts
+from hubcrawl.crawler.ranking import METHOD, score_artifacts
 from tests.conftest import REALWORLD, hubcrawl
 from tests.hubstub import StubHub, make_hub, realworld_repos
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from crawler.items import ArtifactItem
-from crawler.normalize import Sources, derive_artifact, normalize_artifact
-from crawler.pages import parse_hub_page
+from hubcrawl.crawler.items import ArtifactItem
+from hubcrawl.crawler.normalize import Sources, derive_artifact, normalize_artifact
+from hubcrawl.crawler.pages import parse_hub_page
 from tests.conftest import REALWORLD
 
 pytestmark = pytest.mark.skipif(

@@ -77,7 +77,7 @@ def test_full_refetches_and_counters_only_lists(db_file):
 def crawl_process(endpoint: str, db_file, *args) -> subprocess.Popen:
     env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS, HUBCRAWL_DB=str(db_file))
     env.pop("HF_TOKEN", None)
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "models", *args], cwd=REPO_ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", *args], cwd=REPO_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

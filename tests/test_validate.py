@@ -10,13 +10,13 @@ import sqlite3
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.cards import parse_card, parse_card_sections, splits_from_tables
-from crawler.errors import ERROR_KINDS, fetch_failure, known_kind
-from crawler.middlewares import retry_after_seconds
-from crawler.normalize import Sources, derive_artifact
-from crawler.pages import page_fields, parse_hub_page
-from crawler.ranking import count
-from crawler.validate import (
+from hubcrawl.crawler.cards import parse_card, parse_card_sections, splits_from_tables
+from hubcrawl.crawler.errors import ERROR_KINDS, fetch_failure, known_kind
+from hubcrawl.crawler.middlewares import retry_after_seconds
+from hubcrawl.crawler.normalize import Sources, derive_artifact
+from hubcrawl.crawler.pages import page_fields, parse_hub_page
+from hubcrawl.crawler.ranking import count
+from hubcrawl.crawler.validate import (
     MAX_DEPTH,
     body_matches_etag,
     bound_integers,
@@ -27,7 +27,7 @@ from crawler.validate import (
     load_yaml,
     plain_json,
 )
-from db import DatabaseError, close_db, open_db, open_readonly, read_only_authorizer, run_query
+from hubcrawl.db import DatabaseError, close_db, open_db, open_readonly, read_only_authorizer, run_query
 
 DEEP = 100_000
 

@@ -1,4 +1,4 @@
-from spiders.hub import COMMON_EXPAND, HubSpider
+from hubcrawl.spiders.hub import COMMON_EXPAND, HubSpider
 
 
 class DatasetsSpider(HubSpider):

@@ -12,7 +12,7 @@ import re
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-ENV = Environment(loader=PackageLoader("crawler", "templates"), autoescape=select_autoescape(["html"]))
+ENV = Environment(loader=PackageLoader("hubcrawl.crawler", "templates"), autoescape=select_autoescape(["html"]))
 CHART_PARTS = [{"key": "adoption", "label": "Adoption"}, {"key": "quality", "label": "Quality"},
                {"key": "ecosystem", "label": "Ecosystem"}, {"key": "match_graph", "label": "Match Graph"}]  # fmt: skip
 COLORS = ("#0969da", "#bf8700")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
 
-from crawler.errors import problem
-from crawler.validate import MAX_DEPTH, check_count, check_gated, check_text, load_json
+from hubcrawl.crawler.errors import problem
+from hubcrawl.crawler.validate import MAX_DEPTH, check_count, check_gated, check_text, load_json
 
 HEADER_TARGETS = ("ModelHeader", "DatasetHeader")
 

@@ -21,7 +21,7 @@ import yaml
 from huggingface_hub.utils import HFValidationError, parse_datetime, validate_repo_id
 from huggingface_hub.utils.sha import git_hash
 
-from crawler.errors import problem
+from hubcrawl.crawler.errors import problem
 
 MAX_DEPTH = 64  # nesting kept in any JSON or YAML value; real cards and records use under 15
 MAX_YAML_NODES = 200_000  # nodes of front matter once aliases are expanded (a large real card: ~20,000)

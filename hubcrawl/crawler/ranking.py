@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from crawler.normalize import now_iso
-from db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {
     "version": "2026.11.1",

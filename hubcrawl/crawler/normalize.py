@@ -16,12 +16,12 @@ from huggingface_hub import parse_eval_result_entries
 from huggingface_hub.hf_api import DatasetInfo, ModelInfo
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
-from crawler.capabilities import derive_capabilities
-from crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
-from crawler.config import hub_endpoint
-from crawler.items import ArtifactItem, artifact_key
-from crawler.pages import ParsedPage, page_fields
-from crawler.validate import bound_integers, check_record, finite_number
+from hubcrawl.crawler.capabilities import derive_capabilities
+from hubcrawl.crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
+from hubcrawl.crawler.config import hub_endpoint
+from hubcrawl.crawler.items import ArtifactItem, artifact_key
+from hubcrawl.crawler.pages import ParsedPage, page_fields
+from hubcrawl.crawler.validate import bound_integers, check_record, finite_number
 
 # Repos created before the Hub stored creation dates all carry this value: it means "unknown".
 CREATED_AT_SENTINEL = "2022-03-02T23:29:04"

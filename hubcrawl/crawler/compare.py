@@ -13,10 +13,10 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from crawler.capabilities import human_count
-from crawler.normalize import now_iso
-from crawler.ranking import METHOD, PARTS
-from db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
+from hubcrawl.crawler.capabilities import human_count
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.ranking import METHOD, PARTS
+from hubcrawl.db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
 PEER_COLUMNS = ("id", "kind", "repo_id", "sha", "task", "downloads", "parameters", "formats", "languages", "rows",

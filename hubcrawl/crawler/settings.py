@@ -8,11 +8,11 @@ import platform
 
 from huggingface_hub import __version__ as hf_hub_version
 
-from crawler import __version__
+from hubcrawl.crawler import __version__
 
 BOT_NAME = "hubcrawl"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["hubcrawl.spiders"]
+NEWSPIDER_MODULE = "hubcrawl.spiders"
 
 # huggingface_hub's user agent format, naming us. Not built with `build_hf_headers`: that call
 # fetches the Hub's agent-harness registry over the network, an extra request per process.
@@ -38,16 +38,16 @@ RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.HubAuthMiddleware": 350,
-    "crawler.middlewares.HubBudgetMiddleware": 560,
+    "hubcrawl.crawler.middlewares.HubAuthMiddleware": 350,
+    "hubcrawl.crawler.middlewares.HubBudgetMiddleware": 560,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.SQLitePipeline": 300,
+    "hubcrawl.crawler.pipelines.SQLitePipeline": 300,
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by HubProgress
-    "crawler.extensions.RunLedger": 100,
-    "crawler.extensions.HubProgress": 200,
+    "hubcrawl.crawler.extensions.RunLedger": 100,
+    "hubcrawl.crawler.extensions.HubProgress": 200,
 }
 
 # hubcrawl's own settings

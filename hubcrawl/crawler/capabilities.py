@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.cards import Section, prose_sentences
+from hubcrawl.crawler.cards import Section, prose_sentences
 
 MAX_CAPABILITIES = 8
 

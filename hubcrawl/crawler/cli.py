@@ -18,12 +18,12 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
-from crawler.items import URL_PREFIX
-from crawler.normalize import now_iso
-from crawler.runlock import CrawlLocked, RunLock
-from crawler.validate import check_repo_id
-from db import (
+from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
+from hubcrawl.crawler.items import URL_PREFIX
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.runlock import CrawlLocked, RunLock
+from hubcrawl.crawler.validate import check_repo_id
+from hubcrawl.db import (
     EXPORTABLE,
     close_db,
     comparison_records,
@@ -53,9 +53,9 @@ from db import (
 READER_TIME_LIMIT = 60.0  # seconds a reading statement may run (`query --time-limit` changes it)
 SCORE_KEYS = ("overall", "adoption", "quality", "ecosystem", "match_graph")
 SPIDERS = {
-    "models": "spiders.models.ModelsSpider",
-    "datasets": "spiders.datasets.DatasetsSpider",
-    "pages": "spiders.pages.PagesSpider",
+    "models": "hubcrawl.spiders.models.ModelsSpider",
+    "datasets": "hubcrawl.spiders.datasets.DatasetsSpider",
+    "pages": "hubcrawl.spiders.pages.PagesSpider",
 }
 
 
@@ -274,7 +274,7 @@ def spider_arguments(name: str, what: str, *, search, author, filters, ids, limi
 def scrapy_settings(settings):
     """Project settings even when run outside the repository (no scrapy.cfg in sight)."""
     if not settings.get("BOT_NAME") == "hubcrawl":
-        settings.setmodule("crawler.settings", priority="project")
+        settings.setmodule("hubcrawl.crawler.settings", priority="project")
     return settings
 
 
@@ -297,7 +297,7 @@ def summary_line(run: dict, seconds: float) -> str:
 @one_line_errors
 def normalize(db):
     """Re-derive every artifact's fields, capabilities and eval results from the stored raw data (no crawl)."""
-    from crawler.normalize import derive_artifact, sources_from_rows
+    from hubcrawl.crawler.normalize import derive_artifact, sources_from_rows
 
     database = open_db(db_path(db))
     started, done, batch = time.monotonic(), 0, []
@@ -327,7 +327,7 @@ def migrate(db):
 @one_line_errors
 def rank(db):
     """Rebuild the match graph and score every artifact (0-100; see docs/ranking.md)."""
-    from crawler.ranking import rank as rank_database
+    from hubcrawl.crawler.ranking import rank as rank_database
 
     database = open_db(db_path(db))
     started = time.monotonic()
@@ -345,7 +345,7 @@ def rank(db):
 @one_line_errors
 def compare(identifiers, compare_all, per_artifact, fmt, db):
     """One comparison record, `compare A B`, or `compare --all`; records are stored in `comparisons`."""
-    from crawler.compare import Comparator, pairs_for_all, render_markdown
+    from hubcrawl.crawler.compare import Comparator, pairs_for_all, render_markdown
 
     database = open_db(db_path(db))
     if compare_all == bool(identifiers):
@@ -361,7 +361,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         save_comparisons(database, [comparator.stored_row(record)])
         close_db(database)
         if fmt == "html":
-            from crawler.render import render_compare
+            from hubcrawl.crawler.render import render_compare
 
             emit(render_compare(record), data=True)
         else:
@@ -433,7 +433,7 @@ def metadata(db):
     """Datasette metadata describing the tables and columns: `datasette hub.db -m <(hubcrawl metadata)`."""
     from importlib.resources import files
 
-    meta = json.loads(files("crawler").joinpath("data/datasette-metadata.json").read_text(encoding="utf-8"))
+    meta = json.loads(files("hubcrawl.crawler").joinpath("data/datasette-metadata.json").read_text(encoding="utf-8"))
     database = Path(db_path(db)).stem  # Datasette names a database after its file
     meta["databases"] = {database: meta["databases"]["hub"]}
     click.echo(json.dumps(meta, indent=2))
@@ -446,7 +446,7 @@ def metadata(db):
 @one_line_errors
 def site(out_dir, limit, db):
     """Render artifact pages and their stored comparison records as a static HTML site in OUT_DIR."""
-    from crawler.render import page_file, render_artifact, render_compare, render_index
+    from hubcrawl.crawler.render import page_file, render_artifact, render_compare, render_index
 
     database = open_readonly(db_path(db))
     top = ranked_artifacts(database, limit)

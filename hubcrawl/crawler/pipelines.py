@@ -14,13 +14,13 @@ import sqlite3
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.config import db_path
-from crawler.items import ArtifactItem, PageItem, artifact_key
-from crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
-from crawler.pages import parse_hub_page
-from crawler.errors import problem
-from crawler.validate import check_record
-from db import (
+from hubcrawl.crawler.config import db_path
+from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key
+from hubcrawl.crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
+from hubcrawl.crawler.pages import parse_hub_page
+from hubcrawl.crawler.errors import problem
+from hubcrawl.crawler.validate import check_record
+from hubcrawl.db import (
     DatabaseError,
     close_db,
     mark_gone,

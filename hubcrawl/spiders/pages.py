@@ -10,13 +10,13 @@ from __future__ import annotations
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.config import db_path, hub_endpoint, same_origin
-from crawler.errors import fetch_failure, problem
-from crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
-from crawler.middlewares import CrawlStopping
-from crawler.normalize import now_iso
-from db import artifacts_for_pages, close_db, open_db
-from spiders.hub import failure_parts, quote_path, split_arg
+from hubcrawl.crawler.config import db_path, hub_endpoint, same_origin
+from hubcrawl.crawler.errors import fetch_failure, problem
+from hubcrawl.crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
+from hubcrawl.crawler.middlewares import CrawlStopping
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.db import artifacts_for_pages, close_db, open_db
+from hubcrawl.spiders.hub import failure_parts, quote_path, split_arg
 
 
 class PagesSpider(scrapy.Spider):

@@ -10,10 +10,10 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from twisted.internet import task
 
-from crawler.config import db_path, hub_endpoint
-from crawler.normalize import now_iso
-from crawler.runlock import CrawlLocked, RunLock
-from db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
+from hubcrawl.crawler.config import db_path, hub_endpoint
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.runlock import CrawlLocked, RunLock
+from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
 

@@ -15,7 +15,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 
-from crawler.config import ConfigError, hub_budgets, hub_endpoint, hub_token, same_origin
+from hubcrawl.crawler.config import ConfigError, hub_budgets, hub_endpoint, hub_token, same_origin
 
 
 class CrawlStopping(IgnoreRequest):

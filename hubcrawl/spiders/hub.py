@@ -18,13 +18,13 @@ from requests.utils import parse_header_links
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.config import db_path, hub_endpoint
-from crawler.errors import fetch_failure, problem
-from crawler.items import URL_PREFIX, ArtifactItem
-from crawler.middlewares import CrawlStopping
-from crawler.normalize import now_iso
-from crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
-from db import close_db, get_watermark, open_db, save_watermark, stored_states
+from hubcrawl.crawler.config import db_path, hub_endpoint
+from hubcrawl.crawler.errors import fetch_failure, problem
+from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
+from hubcrawl.crawler.middlewares import CrawlStopping
+from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
+from hubcrawl.db import close_db, get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (

@@ -15,8 +15,8 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.utils import logging as hf_logging
 from markdown_it import MarkdownIt
 
-from crawler.errors import problem
-from crawler.validate import YamlBoundsError, load_yaml, plain_json
+from hubcrawl.crawler.errors import problem
+from hubcrawl.crawler.validate import YamlBoundsError, load_yaml, plain_json
 
 # "Repo card metadata block was not found" is logged for every card without front matter:
 # over a whole Hub that is millions of lines. We record it as `has_front_matter` instead.

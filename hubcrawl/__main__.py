@@ -1,0 +1,5 @@
+"""`python -m hubcrawl …` is the `hubcrawl` command."""
+
+from hubcrawl.crawler.cli import main
+
+main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+from dataclasses import replace
 import functools
 import hashlib
 import io
@@ -22,7 +23,7 @@ from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpo
 from hubcrawl.crawler.items import URL_PREFIX
 from hubcrawl.crawler.normalize import now_iso
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
-from hubcrawl.crawler.validate import check_repo_id
+from hubcrawl.spiders.args import CrawlArgs
 from hubcrawl.db import (
     EXPORTABLE,
     close_db,
@@ -162,7 +163,8 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     # Everything a run needs is checked before it starts: a bad setting is one line, not a hung crawl.
     endpoint = hub_endpoint()
     hub_budgets()
-    check_ids(ids)
+    args = CrawlArgs.parse(search=search, author=author, filters=list(filters), ids=ids, limit=limit, full=full,
+                           counters=counters)  # fmt: skip
     path = db_path(db)
     database = open_db(path, create=True)
     try:
@@ -174,29 +176,23 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
         names = ["models", "datasets", "pages"] if what == "all" else [what]
         if counters:
             names = [n for n in names if n != "pages"]
-        arguments = {k: v for k, v in dict(search=search, author=author, filter=list(filters), ids=ids, limit=limit,
-                                           full=full, counters=counters).items() if v}
-        run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
+        run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=args.ledger(), started_at=now_iso())
 
         settings = scrapy_settings(get_project_settings())
         settings.setdict({"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True,
                           "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
         process = CrawlerProcess(settings)
         started = time.monotonic()
-        spider_args = {
-            name: args for name in names
-            if (args := spider_arguments(name, what, search=search, author=author, filters=filters, ids=ids,
-                                         limit=limit, full=full, counters=counters))
-        }  # fmt: skip
+        spider_args = {name: mine for name in names if (mine := spider_arguments(name, what, args))}
         crawlers = {name: process.create_crawler(load_object(SPIDERS[name])) for name in spider_args}
 
         # Listings first (models and datasets side by side), then pages: they visit what the listings stored.
-        listings = [process.crawl(c, **spider_args[n]) for n, c in crawlers.items() if n != "pages"]
+        listings = [process.crawl(c, args=spider_args[n]) for n, c in crawlers.items() if n != "pages"]
         chain = defer.DeferredList(listings, consumeErrors=True) if listings else defer.succeed(None)
         if "pages" in crawlers:
             def crawl_pages(_):
                 if all(finish_reason(c) == "finished" for n, c in crawlers.items() if n != "pages"):
-                    return process.crawl(crawlers["pages"], **spider_args["pages"])
+                    return process.crawl(crawlers["pages"], args=spider_args["pages"])
             chain.addCallback(crawl_pages)
         chain.addBoth(stop_reactor)
         process.start(stop_after_crawl=False)  # SIGTERM / Ctrl-C: Scrapy stops the crawlers gracefully, then here
@@ -246,29 +242,20 @@ def stop_reactor(_=None) -> None:
             reactor.stop()
 
 
-def check_ids(ids: str | None) -> None:
-    """`--ids` as the Hub spells repo ids (huggingface_hub's rule), `datasets/` prefix allowed."""
-    for repo_id in (i.strip() for i in (ids or "").split(",") if i.strip()):
-        if check_repo_id(repo_id.removeprefix("datasets/")) is None:
-            raise click.ClickException(f"not a repo id: {printable(repo_id)!r} (expected owner/name or datasets/owner/name)")
-
-
-def spider_arguments(name: str, what: str, *, search, author, filters, ids, limit, full=False, counters=False) -> dict | None:
-    """One spider's arguments; None when it has nothing to do in this run.
+def spider_arguments(name: str, what: str, args: CrawlArgs) -> CrawlArgs | None:
+    """One spider's share of the run's arguments; None when it has nothing to do in this run.
 
     With --ids, `datasets/a/b` goes to the datasets spider and a bare `a/b` to the models spider
     (or to whichever spider was named). Pages under `all` are bounded by one window of the budget.
     """
-    id_list = [i.strip() for i in (ids or "").split(",") if i.strip()]
     if name == "pages":
-        if what == "pages":
-            return {"ids": ids, "limit": limit, "full": full}
-        return {"ids": ids, "limit": limit or hub_budgets()["pages"][0], "full": full}
-    if id_list:
-        is_dataset = [i.startswith("datasets/") for i in id_list]
-        mine = [i.removeprefix("datasets/") for i, d in zip(id_list, is_dataset) if what != "all" or d == (name == "datasets")]
-        return {"ids": ",".join(mine), "limit": limit} if mine else None
-    return {"search": search, "author": author, "filter": list(filters), "limit": limit, "full": full, "counters": counters}
+        limit = args.limit or (None if what == "pages" else hub_budgets()["pages"][0])
+        return CrawlArgs(ids=args.ids, limit=limit, full=args.full)
+    if args.ids:
+        mine = tuple(i.removeprefix("datasets/") for i in args.ids
+                     if what != "all" or i.startswith("datasets/") == (name == "datasets"))  # fmt: skip
+        return CrawlArgs(ids=mine, limit=args.limit) if mine else None
+    return replace(args, ids=())
 
 
 def scrapy_settings(settings):

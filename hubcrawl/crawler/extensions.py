@@ -17,13 +17,6 @@ from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, int
 
 logger = logging.getLogger("hubcrawl")
 
-SPIDER_ARGUMENTS = ("search", "author", "filters", "ids", "limit", "full", "counters")
-
-
-def spider_arguments(spider) -> dict:
-    return {name: getattr(spider, name, None) for name in SPIDER_ARGUMENTS if getattr(spider, name, None)}
-
-
 def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
     """A spider's figures for the ledger, from Scrapy's stats."""
     counts = {
@@ -77,7 +70,7 @@ class RunLedger:
             if self.owns_run:
                 interrupt_stale_runs(self.db, now_iso())
                 self.run_id = start_run(self.db, spiders=[spider.name], endpoint=hub_endpoint(),
-                                        arguments=spider_arguments(spider), started_at=now_iso())  # fmt: skip
+                                        arguments=spider.args.ledger(), started_at=now_iso())  # fmt: skip
         except DatabaseError as exc:
             logger.error("%s", exc)
             self.release()

@@ -24,6 +24,7 @@ from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.normalize import now_iso
 from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
+from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
 from hubcrawl.db import close_db, get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
@@ -80,34 +81,15 @@ def quote_path(value: str) -> str:
     return quote(value, safe="/")
 
 
-def split_arg(value) -> list[str]:
-    """`-a ids=a/b,c/d` arrives as one string; the CLI passes lists."""
-    if not value:
-        return []
-    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return [v.strip() for v in items if v and v.strip()]
-
-
-class HubSpider(scrapy.Spider):
+class HubSpider(ArgumentsMixin, scrapy.Spider):
     kind = "model"
     collection = "models"  # /api/{collection}
     listing_expand: tuple[str, ...] = ()
     info_expand: tuple[str, ...] = ()
 
-    def __init__(self, search=None, author=None, filter=None, ids=None, limit=None, full=None, counters=None, **kwargs):
-        super().__init__(**kwargs)
-        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
-        self.counters = str(counters).lower() in ("1", "true", "yes") if counters is not None else False
-        self.search = search or None
-        self.author = author or None
-        self.filters = split_arg(filter)
-        self.ids = split_arg(ids)
-        try:
-            self.limit = int(limit) if limit not in (None, "") else None
-        except ValueError:
-            raise ValueError(f"limit must be a whole number, got {limit!r}") from None
-        if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be at least 1, got {self.limit}")
+    def __init__(self, args: CrawlArgs | None = None, **raw):
+        super().__init__()
+        self.init_args(args, raw)
         self.endpoint = hub_endpoint()
         self.repos_seen = 0
         self.listing_complete = False  # the pass reached the end of the listing or the watermark
@@ -121,12 +103,12 @@ class HubSpider(scrapy.Spider):
 
     async def start(self):
         self.db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
-        if not (self.full or self.counters or self.ids):
+        if not (self.args.full or self.args.counters or self.args.ids):
             high_water = parse_iso(get_watermark(self.db, self.state_key()))
             if high_water:  # incremental: stop where the last complete pass began, less a margin for clock skew
                 self.watermark = high_water - timedelta(seconds=self.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
-        if self.ids:
-            for repo_id in self.ids[: self.limit]:
+        if self.args.ids:
+            for repo_id in self.args.ids[: self.args.limit]:
                 yield scrapy.Request(
                     self.info_url(repo_id),
                     callback=self.parse_info,
@@ -140,16 +122,16 @@ class HubSpider(scrapy.Spider):
 
     def state_key(self) -> str:
         """Which listing a watermark belongs to: the kind and the arguments that narrow it."""
-        return json.dumps([self.kind, self.search, self.author, sorted(self.filters)])
+        return json.dumps([self.kind, self.args.search, self.args.author, sorted(self.args.filters)])
 
     def listing_url(self) -> str:
         page_size = self.settings.getint("HUBCRAWL_PAGE_SIZE")
-        expand = COUNTER_EXPAND if self.counters else self.listing_expand
+        expand = COUNTER_EXPAND if self.args.counters else self.listing_expand
         # Newest changes first (the Hub sorts descending only): an incremental pass stops at the watermark.
         params = [("expand[]", field) for field in expand] + [("sort", "lastModified")]
-        params += [("search", self.search), ("author", self.author)]
-        params += [("filter", f) for f in self.filters]
-        params.append(("limit", min(page_size, self.limit or page_size)))
+        params += [("search", self.args.search), ("author", self.args.author)]
+        params += [("filter", f) for f in self.args.filters]
+        params.append(("limit", min(page_size, self.args.limit or page_size)))
         query = urlencode([(k, v) for k, v in params if v is not None])
         return f"{self.endpoint}/api/{self.collection}?{query}"
 
@@ -179,7 +161,7 @@ class HubSpider(scrapy.Spider):
         return None
 
     def limit_reached(self) -> bool:
-        return self.limit is not None and self.repos_seen >= self.limit
+        return self.args.limit is not None and self.repos_seen >= self.args.limit
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -195,7 +177,7 @@ class HubSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("hubcrawl/listing_pages")
         listed = self.listed_records(records)
-        stored = {} if self.full or self.counters else stored_states(self.db, self.kind, list(listed))
+        stored = {} if self.args.full or self.args.counters else stored_states(self.db, self.kind, list(listed))
         reached_watermark = False
         for repo_id, (record, errors, modified) in listed.items():
             if self.limit_reached():
@@ -213,7 +195,7 @@ class HubSpider(scrapy.Spider):
                 continue  # listed twice (a page boundary moved): stored once already in this run
             self.repos_seen += 1
             self.crawler.stats.inc_value("hubcrawl/repos_listed")
-            if self.counters:
+            if self.args.counters:
                 yield self.item(repo_id, record, errors, mode="counters")
             elif card_is_current(record, state):
                 self.crawler.stats.inc_value("hubcrawl/cards_unchanged")
@@ -256,8 +238,8 @@ class HubSpider(scrapy.Spider):
         in which a repo went unstored, or a callback failed, does not (the next pass lists them again)."""
         stats = self.crawler.stats.get_stats()
         incomplete = any(k.startswith(WATERMARK_BLOCKERS) for k in stats)
-        if reason == "finished" and self.listing_complete and not incomplete and not self.ids and not self.counters \
-                and self.limit is None and self.newest_seen and self.db is not None:
+        if reason == "finished" and self.listing_complete and not incomplete and not self.args.ids and not self.args.counters \
+                and self.args.limit is None and self.newest_seen and self.db is not None:
             save_watermark(self.db, self.state_key(), iso_z(self.newest_seen), self.run_id(), now_iso())
         if self.db is not None:
             close_db(self.db)

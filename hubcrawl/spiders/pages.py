@@ -12,31 +12,27 @@ from scrapy.http import TextResponse
 
 from hubcrawl.crawler.config import db_path, hub_endpoint, same_origin
 from hubcrawl.crawler.errors import fetch_failure, problem
-from hubcrawl.crawler.items import KINDS, URL_PREFIX, PageItem, split_artifact_key
+from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.normalize import now_iso
 from hubcrawl.db import artifacts_for_pages, close_db, open_db
-from hubcrawl.spiders.hub import failure_parts, quote_path, split_arg
+from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
+from hubcrawl.spiders.hub import failure_parts, quote_path
 
 
-class PagesSpider(scrapy.Spider):
+class PagesSpider(ArgumentsMixin, scrapy.Spider):
     name = "pages"
 
-    def __init__(self, kind=None, ids=None, limit=None, full=None, **kwargs):
-        super().__init__(**kwargs)
-        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
-        if kind not in (None, "", *KINDS):
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        self.kind = kind or None
-        self.ids = split_arg(ids)
-        self.limit = int(limit) if limit not in (None, "") else None
+    def __init__(self, args: CrawlArgs | None = None, **raw):
+        super().__init__()
+        self.init_args(args, raw)
         self.endpoint = hub_endpoint()
 
     def targets(self) -> list[tuple[str, str]]:
-        if self.ids:
-            return [split_artifact_key(i) for i in self.ids][: self.limit]
+        if self.args.ids:
+            return [split_artifact_key(i) for i in self.args.ids][: self.args.limit]
         db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
-        rows = artifacts_for_pages(db, self.kind, self.limit, due_only=not self.full)
+        rows = artifacts_for_pages(db, self.args.kind, self.args.limit, due_only=not self.args.full)
         close_db(db)
         return [(r["kind"], r["repo_id"]) for r in rows]
 

@@ -21,7 +21,7 @@ from tabulate import tabulate
 
 from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from hubcrawl.crawler.items import URL_PREFIX
-from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
 from hubcrawl.spiders.args import CrawlArgs
 from hubcrawl.db import (
@@ -287,9 +287,10 @@ def normalize(db):
     from hubcrawl.crawler.normalize import derive_artifact, sources_from_rows
 
     database = open_db(db_path(db))
+    endpoint = hub_endpoint()
     started, done, batch = time.monotonic(), 0, []
     for stored in stored_sources(database):
-        batch.append(derive_artifact(sources_from_rows(*stored)))
+        batch.append(derive_artifact(sources_from_rows(*stored, endpoint)))
         if len(batch) >= 500:
             done += save_artifacts(database, batch)
             batch = []

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from hubcrawl.crawler.capabilities import human_count
-from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
 

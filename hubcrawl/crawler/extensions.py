@@ -11,7 +11,7 @@ from scrapy.exceptions import CloseSpider
 from twisted.internet import task
 
 from hubcrawl.crawler.config import db_path, hub_endpoint
-from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
 from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
 

@@ -1,4 +1,5 @@
-"""Normalizers: raw Hub answers in, database rows out. Pure functions, no network, no database.
+"""Normalizers: raw Hub answers in, database rows out. Pure functions: no network, no database,
+no environment, no clock (the fetch time and the Hub's address come in with the sources).
 
 `normalize_artifact(item)` is what the pipeline calls for every crawled repo and what
 `hubcrawl normalize` re-runs over stored raw records.
@@ -18,7 +19,7 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
 from hubcrawl.crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
-from hubcrawl.crawler.config import hub_endpoint
+from hubcrawl.crawler.config import DEFAULT_ENDPOINT
 from hubcrawl.crawler.items import ArtifactItem, artifact_key
 from hubcrawl.crawler.pages import ParsedPage, page_fields
 from hubcrawl.crawler.validate import bound_integers, check_record, finite_number
@@ -74,6 +75,7 @@ class Sources:
     page: ParsedPage | None = None
     page_url: str | None = None
     fetch_errors: list[dict] = field(default_factory=list)
+    endpoint: str = DEFAULT_ENDPOINT  # the Hub the evidence URLs point at (HF_ENDPOINT, read by the caller)
 
 
 @dataclass
@@ -85,10 +87,10 @@ class NormalizedArtifact:
     errors: list[dict]
 
 
-def normalize_artifact(item: ArtifactItem) -> NormalizedArtifact:
+def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> NormalizedArtifact:
     """Every database row one crawled repo yields. Never raises on bad Hub data."""
     sources = Sources(item.kind, item.repo_id, item.record, item.fetched_at, card_url=item.card_url,
-                      fetch_errors=list(item.fetch_errors))
+                      fetch_errors=list(item.fetch_errors), endpoint=endpoint)
     text = None
     if item.card_body is not None:
         text, decode_errors = decode_card(item.card_body)
@@ -128,7 +130,7 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
     errors += bound_integers(artifact)  # before anything quotes a number SQLite could not hold
-    urls = {"api": api_url(src.kind, src.repo_id), "card": card_url, "page": src.page_url}
+    urls = {"api": f"{src.endpoint}/api/{src.kind}s/{src.repo_id}", "card": card_url, "page": src.page_url}
     capabilities = derive_capabilities(artifact, sections, evals, urls)
     artifact.update(
         fetched_at=src.fetched_at,
@@ -167,10 +169,6 @@ def card_row_for(src: Sources, text: str) -> dict:
         "errors": card.errors,
         "fetched_at": src.fetched_at,
     }
-
-
-def api_url(kind: str, repo_id: str) -> str:
-    return f"{hub_endpoint()}/api/{kind}s/{repo_id}"
 
 
 def derive_fields(
@@ -349,10 +347,6 @@ def dedupe(values) -> list:
     return list(dict.fromkeys(values))
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 
 def libraries(record: dict, meta: dict, tags: list[str]) -> list[str]:
     found = [record.get("library_name") or meta.get("library_name")]
@@ -524,10 +518,10 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
     return out
 
 
-def sources_from_rows(artifact: dict, card: dict | None, page: dict | None) -> Sources:
+def sources_from_rows(artifact: dict, card: dict | None, page: dict | None, endpoint: str = DEFAULT_ENDPOINT) -> Sources:
     """Rebuild a repo's raw sources from its stored rows, for re-normalizing without a crawl."""
     sources = Sources(artifact["kind"], artifact["repo_id"], artifact.get("record"), artifact["fetched_at"],
-                      fetch_errors=artifact.get("fetch_errors") or [])
+                      fetch_errors=artifact.get("fetch_errors") or [], endpoint=endpoint)
     if card is not None:
         if card.get("raw_text"):  # the parser could not read it then; a newer parser may now
             sources.card = parse_card(artifact["kind"], card["raw_text"])

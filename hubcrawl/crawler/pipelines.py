@@ -14,7 +14,7 @@ import sqlite3
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
-from hubcrawl.crawler.config import db_path
+from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key
 from hubcrawl.crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
 from hubcrawl.crawler.pages import parse_hub_page
@@ -54,6 +54,7 @@ class SQLitePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = db_path(crawler.settings.get("HUBCRAWL_DB"))
+        self.endpoint = hub_endpoint()
         self.batch_size = crawler.settings.getint("HUBCRAWL_BATCH_SIZE")
         self.pending: list[NormalizedArtifact] = []
         self.counters: list[dict] = []
@@ -109,8 +110,8 @@ class SQLitePipeline:
             if item.mode == "reuse_card" or item.record is None:
                 stored = next(stored_sources(self.db, [artifact_key(item.kind, item.repo_id)]), None)
             if stored is None:
-                return normalize_artifact(item)
-            sources = sources_from_rows(*stored)
+                return normalize_artifact(item, self.endpoint)
+            sources = sources_from_rows(*stored, self.endpoint)
             sources.fetched_at = item.fetched_at
             if item.record is not None:  # the stored card is from this commit; the record is today's
                 sources.record = item.record
@@ -133,7 +134,8 @@ class SQLitePipeline:
         self.flush()  # the artifact may still be waiting in this batch
         self.write(save_page, row)
         try:
-            derived = [derive_artifact(sources_from_rows(*stored)) for stored in stored_sources(self.db, [row["artifact_id"]])]
+            derived = [derive_artifact(sources_from_rows(*stored, self.endpoint))
+                       for stored in stored_sources(self.db, [row["artifact_id"]])]
         except sqlite3.Error as exc:
             raise DatabaseUnwritable(f"database error: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - the page is stored; the artifact keeps its last derivation

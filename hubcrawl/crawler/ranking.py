@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from hubcrawl.crawler.normalize import now_iso
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {

@@ -9,23 +9,22 @@ previous one are under way: memory stays at about one page however large the Hub
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 import scrapy
-from huggingface_hub.utils import parse_datetime
 from requests.utils import parse_header_links
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from hubcrawl.crawler.config import db_path, hub_endpoint
+from hubcrawl.crawler.clock import now, now_iso, parse_iso
+from hubcrawl.crawler.config import hub_endpoint
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
 from hubcrawl.crawler.middlewares import CrawlStopping
-from hubcrawl.crawler.normalize import now_iso
-from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_date, check_record, check_repo_id, cut_depth, load_json
+from hubcrawl.crawler.state import IncrementalState
+from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_record, check_repo_id, cut_depth, load_json
 from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
-from hubcrawl.db import close_db, get_watermark, open_db, save_watermark, stored_states
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
@@ -36,12 +35,6 @@ COMMON_EXPAND = (
 
 # `crawl --counters`: the listing fields adoption is made of, nothing else.
 COUNTER_EXPAND = ("downloads", "downloadsAllTime", "likes", "trendingScore", "lastModified", "sha")
-# A card fetch ended in one of these is settled while the commit stays the same.
-SETTLED_CARD_ERRORS = {"card_missing", "card_gated", "card_too_large", "card_forbidden"}
-
-# Stats that say a pass missed something: a listing page, a repo the database refused, a callback that failed.
-WATERMARK_BLOCKERS = ("hubcrawl/errors/listing_", "hubcrawl/errors/unsaved", "spider_exceptions/")
-
 LISTING_PRIORITY = 0
 CARD_PRIORITY = 10
 
@@ -53,23 +46,6 @@ def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None
         code = response.headers.get("X-Error-Code")
         return response.status, code.decode() if code else None, None
     return None, None, failure.value
-
-
-def card_is_current(record: dict, stored: dict | None) -> bool:
-    """The stored card (or its settled absence) is from the listed commit: no need to fetch it again."""
-    if not stored or not record.get("sha") or stored["sha"] != record["sha"]:
-        return False
-    return stored["has_card"] or {e["kind"] for e in stored["fetch_errors"]} & SETTLED_CARD_ERRORS != set()
-
-
-def parse_iso(value) -> datetime | None:
-    """A Hub timestamp as an aware datetime; None when it is not one."""
-    return parse_datetime(value) if check_date(value) else None
-
-
-def iso_z(value: datetime) -> str:
-    """The Hub's own timestamp format, so that watermarks compare with `lastModified` as strings."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def malformed(what: str, url: str) -> dict:
@@ -95,18 +71,16 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
         self.listing_complete = False  # the pass reached the end of the listing or the watermark
         self.newest_seen: datetime | None = None
         self.watermark: datetime | None = None
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = now()
         self.listing_urls: set[str] = set()  # a `Link: rel="next"` that loops back ends the pass
-        self.db = None
+        self.state: IncrementalState | None = None
 
     # -- navigation -------------------------------------------------------------------------
 
     async def start(self):
-        self.db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
+        self.state = IncrementalState(self.crawler)
         if not (self.args.full or self.args.counters or self.args.ids):
-            high_water = parse_iso(get_watermark(self.db, self.state_key()))
-            if high_water:  # incremental: stop where the last complete pass began, less a margin for clock skew
-                self.watermark = high_water - timedelta(seconds=self.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
+            self.watermark = self.state.stop_mark(self.state_key())  # incremental: stop where the last pass began
         if self.args.ids:
             for repo_id in self.args.ids[: self.args.limit]:
                 yield scrapy.Request(
@@ -177,7 +151,7 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             return
         self.crawler.stats.inc_value("hubcrawl/listing_pages")
         listed = self.listed_records(records)
-        stored = {} if self.args.full or self.args.counters else stored_states(self.db, self.kind, list(listed))
+        stored = {} if self.args.full or self.args.counters else self.state.stored(self.kind, list(listed))
         reached_watermark = False
         for repo_id, (record, errors, modified) in listed.items():
             if self.limit_reached():
@@ -191,13 +165,13 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             if modified and modified <= self.started_at + timedelta(days=1):
                 self.newest_seen = max(self.newest_seen or modified, modified)
             state = stored.get(repo_id)
-            if state and state["run_id"] is not None and state["run_id"] == self.run_id():
-                continue  # listed twice (a page boundary moved): stored once already in this run
+            if self.state.stored_this_run(state):
+                continue  # listed twice: a page boundary moved under the cursor
             self.repos_seen += 1
             self.crawler.stats.inc_value("hubcrawl/repos_listed")
             if self.args.counters:
                 yield self.item(repo_id, record, errors, mode="counters")
-            elif card_is_current(record, state):
+            elif self.state.card_is_current(record, state):
                 self.crawler.stats.inc_value("hubcrawl/cards_unchanged")
                 yield self.item(repo_id, record, errors, mode="reuse_card")
             else:
@@ -230,19 +204,12 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
                 out[repo_id] = (record, errors, parse_iso(record.get("lastModified")))
         return out
 
-    def run_id(self) -> int | None:
-        return self.crawler.stats.get_value("hubcrawl/run_id")
-
     def closed(self, reason: str) -> None:
-        """A complete, unnarrowed-by-limit pass moves the watermark to the newest change it saw; a pass
-        in which a repo went unstored, or a callback failed, does not (the next pass lists them again)."""
-        stats = self.crawler.stats.get_stats()
-        incomplete = any(k.startswith(WATERMARK_BLOCKERS) for k in stats)
-        if reason == "finished" and self.listing_complete and not incomplete and not self.args.ids and not self.args.counters \
-                and self.args.limit is None and self.newest_seen and self.db is not None:
-            save_watermark(self.db, self.state_key(), iso_z(self.newest_seen), self.run_id(), now_iso())
-        if self.db is not None:
-            close_db(self.db)
+        if self.state is None:
+            return
+        complete = self.listing_complete and not (self.args.ids or self.args.counters or self.args.limit)
+        self.state.finish_pass(self.state_key(), self.newest_seen, complete=complete, reason=reason)
+        self.state.close()
 
     def parse_info(self, response, repo_id: str):
         record, cut = load_json(response.body, dict)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import scrapy
 from scrapy.http import TextResponse
 
-from hubcrawl.crawler.config import db_path, hub_endpoint, same_origin
+from hubcrawl.crawler.config import hub_endpoint, same_origin
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
 from hubcrawl.crawler.middlewares import CrawlStopping
-from hubcrawl.crawler.normalize import now_iso
-from hubcrawl.db import artifacts_for_pages, close_db, open_db
+from hubcrawl.crawler.state import IncrementalState
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
 from hubcrawl.spiders.hub import failure_parts, quote_path
 
@@ -31,10 +31,11 @@ class PagesSpider(ArgumentsMixin, scrapy.Spider):
     def targets(self) -> list[tuple[str, str]]:
         if self.args.ids:
             return [split_artifact_key(i) for i in self.args.ids][: self.args.limit]
-        db = open_db(db_path(self.settings.get("HUBCRAWL_DB")), create=True)
-        rows = artifacts_for_pages(db, self.args.kind, self.args.limit, due_only=not self.args.full)
-        close_db(db)
-        return [(r["kind"], r["repo_id"]) for r in rows]
+        state = IncrementalState(self.crawler)
+        try:
+            return state.pages_due(self.args.kind, self.args.limit, self.args.full)
+        finally:
+            state.close()
 
     async def start(self):
         for kind, repo_id in self.targets():

@@ -32,12 +32,16 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=10)
     args = parser.parse_args()
     limits = {"resolvers": (args.quota, args.window), "api": (max(1, args.quota // 4), args.window)}
-    with StubHub(make_hub(args.models, 0, awkward=False), rate_limits=limits) as hub, tempfile.TemporaryDirectory() as tmp:
+    with (
+        StubHub(make_hub(args.models, 0, awkward=False), rate_limits=limits) as hub,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         env = dict(os.environ, HF_ENDPOINT=hub.url, HUBCRAWL_DB=str(Path(tmp) / "b.db"))
         for key in ("HF_TOKEN", "HUBCRAWL_BUDGETS"):
             env.pop(key, None)
-        crawl = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "models"], cwd=ROOT, env=env,
-                               capture_output=True, text=True)
+        crawl = subprocess.run(
+            [sys.executable, "-m", "hubcrawl", "crawl", "models"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         if crawl.returncode != 0:
             sys.exit(crawl.stderr)
         log = hub.requests("resolvers")
@@ -48,16 +52,21 @@ def main() -> None:
     last = max(per_window)
     steady = [w for w in range(1, last)]  # full windows after the first (the first and last are partial)
     used = [per_window[w] / args.quota for w in steady]
-    print(json.dumps({
-        "cards": len([r for r in log if r["status"] == 200]),
-        "resolvers_budget": f"{args.quota} per {args.window}s",
-        "steady_windows": len(steady),
-        "budget_used_per_window": [round(u, 3) for u in used],
-        "mean_budget_used": round(sum(used) / len(used), 3) if used else None,
-        "status_429_total": sum(limited.values()),
-        "status_429_steady_state": sum(limited[w] for w in steady),
-        "summary": crawl.stdout.strip(),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "cards": len([r for r in log if r["status"] == 200]),
+                "resolvers_budget": f"{args.quota} per {args.window}s",
+                "steady_windows": len(steady),
+                "budget_used_per_window": [round(u, 3) for u in used],
+                "mean_budget_used": round(sum(used) / len(used), 3) if used else None,
+                "status_429_total": sum(limited.values()),
+                "status_429_steady_state": sum(limited[w] for w in steady),
+                "summary": crawl.stdout.strip(),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,21 +30,38 @@ def main() -> None:
     args = parser.parse_args()
 
     stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.hubstub", "--models", str(args.models), "--datasets", str(args.datasets), "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.hubstub",
+            "--models",
+            str(args.models),
+            "--datasets",
+            str(args.datasets),
+            "--port",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         endpoint = stub.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as tmp:
             db_path = Path(tmp) / "bench.db"
-            env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_DB=str(db_path),
-                       HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300")
+            env = dict(
+                os.environ,
+                HF_ENDPOINT=endpoint,
+                HUBCRAWL_DB=str(db_path),
+                HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300",
+            )
             env.pop("HF_TOKEN", None)
             started = time.perf_counter()
             # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
             for what in ("models", "datasets"):
-                crawl = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env,
-                                       capture_output=True, text=True)
+                crawl = subprocess.run(
+                    [sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env, capture_output=True, text=True
+                )
                 if crawl.returncode != 0:
                     sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
             seconds = time.perf_counter() - started

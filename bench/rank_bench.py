@@ -35,9 +35,19 @@ def build(path: Path, n: int) -> None:
     batch = []
     for i in range(n):
         repo = model_repo(i, rng) if i < n - n_datasets else dataset_repo(i - (n - n_datasets), rng)
-        batch.append(normalize_artifact(ArtifactItem(
-            kind=repo.kind, repo_id=repo.id, record=repo.record, fetched_at="2026-11-23T00:00:00Z",
-            card_url=f"http://hub/{repo.id}/resolve/main/README.md", card_status=200, card_body=repo.card)))
+        batch.append(
+            normalize_artifact(
+                ArtifactItem(
+                    kind=repo.kind,
+                    repo_id=repo.id,
+                    record=repo.record,
+                    fetched_at="2026-11-23T00:00:00Z",
+                    card_url=f"http://hub/{repo.id}/resolve/main/README.md",
+                    card_status=200,
+                    card_body=repo.card,
+                )
+            )
+        )
         if len(batch) == 2000:
             save_artifacts(db, batch)
             batch = []
@@ -48,14 +58,23 @@ def build(path: Path, n: int) -> None:
 
 def timed(args: list[str], db: Path) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "hubcrawl", *args, "--db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, env=dict(os.environ))
+    proc = subprocess.run(
+        ["/usr/bin/time", "-v", sys.executable, "-m", "hubcrawl", *args, "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"{' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return {"command": "hubcrawl " + " ".join(args), "seconds": round(seconds, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
-            "output": proc.stdout.strip()}
+    return {
+        "command": "hubcrawl " + " ".join(args),
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "output": proc.stdout.strip(),
+    }
 
 
 def main() -> None:

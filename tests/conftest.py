@@ -26,8 +26,15 @@ class Result:
     stderr: str
 
 
-def run_command(args: list[str], *, endpoint: str, db: Path | None = None, env: dict | None = None,
-                cwd: Path = REPO_ROOT, timeout: float = 600) -> Result:
+def run_command(
+    args: list[str],
+    *,
+    endpoint: str,
+    db: Path | None = None,
+    env: dict | None = None,
+    cwd: Path = REPO_ROOT,
+    timeout: float = 600,
+) -> Result:
     """Run a real process (the CLI or `scrapy crawl`) against the stand-in, the way a user would."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB")}
     full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)

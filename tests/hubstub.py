@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-DEFAULT_LISTING_FIELDS = ("likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt")
+DEFAULT_LISTING_FIELDS = (
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+)
 MAX_PAGE_SIZE = 1000
 
 MODEL_TASKS = [
@@ -212,7 +221,9 @@ def awkward_repos() -> list[Repo]:
     def model(name: str, **changes) -> Repo:
         base = model_repo(90_000 + len(out), rng)
         repo_id = f"stub-faults/{name}"
-        base.record.update(id=repo_id, modelId=repo_id, author="stub-faults", _id=object_id(repo_id), sha=commit_sha(repo_id))
+        base.record.update(
+            id=repo_id, modelId=repo_id, author="stub-faults", _id=object_id(repo_id), sha=commit_sha(repo_id)
+        )
         for key, value in changes.items():
             setattr(base, key, value) if hasattr(base, key) and key != "record" else base.record.update({key: value})
         out.append(base)
@@ -222,7 +233,9 @@ def awkward_repos() -> list[Repo]:
     model("no-readme", siblings=[{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}])
     model("readme-404", card_status=404)
     model("always-503", card_status=503)
-    model("broken-yaml", card=b"---\nlicense: mit\ntags: [unclosed\n  - x: : y\n---\n\n# Broken\n\nThe body survives.\n")
+    model(
+        "broken-yaml", card=b"---\nlicense: mit\ntags: [unclosed\n  - x: : y\n---\n\n# Broken\n\nThe body survives.\n"
+    )
     model("list-yaml", card=b"---\n- just\n- a list\n---\n\n# A list for metadata\n")
     model("bom-card", card="\ufeff---\nlicense: apache-2.0\n---\n\n# BOM card\n".encode())
     model("latin1-card", card="---\nlicense: mit\n---\n\n# Caf\xe9 cr\xe8me\n".encode("latin-1"))
@@ -323,9 +336,16 @@ class QuietServer(ThreadingHTTPServer):
 class StubHub:
     """The server. `with StubHub(make_hub(…)) as hub:` then point HF_ENDPOINT at `hub.url`."""
 
-    def __init__(self, data: HubData, *, faults: Faults | None = None,
-                 rate_limits: dict[str, tuple[int, int]] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 card_delay: float = 0.0):
+    def __init__(
+        self,
+        data: HubData,
+        *,
+        faults: Faults | None = None,
+        rate_limits: dict[str, tuple[int, int]] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        card_delay: float = 0.0,
+    ):
         self.data = data
         self.card_delay = card_delay  # seconds each card answer takes (to catch a crawl midway)
         self.faults = faults or Faults()
@@ -343,7 +363,7 @@ class StubHub:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "StubHub":
+    def start(self) -> StubHub:
         self.thread.start()
         return self
 
@@ -351,7 +371,7 @@ class StubHub:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "StubHub":
+    def __enter__(self) -> StubHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -394,8 +414,13 @@ class HubHandler(BaseHTTPRequestHandler):
         with self.hub.lock:
             attempt = self.hub.attempts[self.path]
             self.hub.attempts[self.path] += 1
-        self.entry = {"path": self.path, "bucket": bucket, "authorization": self.headers.get("Authorization"),
-                      "status": None, "at": time.time()}
+        self.entry = {
+            "path": self.path,
+            "bucket": bucket,
+            "authorization": self.headers.get("Authorization"),
+            "status": None,
+            "at": time.time(),
+        }
         with self.hub.lock:
             self.hub.log.append(self.entry)
 
@@ -450,7 +475,10 @@ class HubHandler(BaseHTTPRequestHandler):
         self.send_json(200, body, headers, raw_head=raw)
 
     def matching(self, kind: str, query: dict[str, list[str]]) -> list[Repo]:
-        key = (kind, tuple(sorted((k, tuple(v)) for k, v in query.items() if k in ("search", "author", "filter", "sort"))))
+        key = (
+            kind,
+            tuple(sorted((k, tuple(v)) for k, v in query.items() if k in ("search", "author", "filter", "sort"))),
+        )
         with self.hub.lock:
             if key in self.hub.sorted_cache:
                 return self.hub.sorted_cache[key]
@@ -459,11 +487,12 @@ class HubHandler(BaseHTTPRequestHandler):
         author = (query.get("author") or [None])[0]
         filters = query.get("filter") or []
         repos = [
-            r for r in repos
+            r
+            for r in repos
             if (not search or search in r.id.lower())
             and (author is None or r.id.split("/")[0] == author)
             and all(f in r.record.get("tags", []) or f == r.record.get("pipeline_tag") for f in filters)
-        ]  # fmt: skip
+        ]
         sort = (query.get("sort") or [None])[0]
         if sort in ("lastModified", "createdAt", "downloads", "likes"):
             repos = sorted(repos, key=lambda r: str(r.record.get(sort) or ""), reverse=True)
@@ -489,7 +518,9 @@ class HubHandler(BaseHTTPRequestHandler):
             return self.send_json(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
         if repo.renamed_to:
             prefix = "/datasets/" if kind == "dataset" else "/"
-            return self.send_bytes(307, b"", "text/plain", {"Location": f"{prefix}{repo.renamed_to}/resolve/{revision}/{filename}"})
+            return self.send_bytes(
+                307, b"", "text/plain", {"Location": f"{prefix}{repo.renamed_to}/resolve/{revision}/{filename}"}
+            )
         if repo.card_location:
             return self.send_bytes(302, b"", "text/plain", {"Location": repo.card_location})
         if repo.card_retry_after and self.hub.attempts[self.path] == 1:
@@ -499,7 +530,9 @@ class HubHandler(BaseHTTPRequestHandler):
         if revision not in ("main", repo.record["sha"]):
             return self.send_json(404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
         if repo.card_status == 401:
-            return self.send_json(401, {"error": "Cannot access gated repo. Please log in."}, {"X-Error-Code": "GatedRepo"})
+            return self.send_json(
+                401, {"error": "Cannot access gated repo. Please log in."}, {"X-Error-Code": "GatedRepo"}
+            )
         if repo.card_status != 200:
             code = {"X-Error-Code": "EntryNotFound"} if repo.card_status == 404 else {}
             return self.send_json(repo.card_status, {"error": "unavailable"}, code)
@@ -563,18 +596,38 @@ def render_page(repo: Repo) -> str:
     """A repo page shaped like the Hub's: a header Svelte island with JSON props, then the rendered card."""
     record = repo.record
     target = "ModelHeader" if repo.kind == "model" else "DatasetHeader"
-    obj = dict(record, cardExists=repo.card is not None, tag_objs=[
-        {"id": t, "type": "arxiv", "extra": {"paperTitle": f"Paper {t.split(':')[1]}"}} if t.startswith("arxiv:")
-        else {"id": t, "type": "other"} for t in record.get("tags", [])
-    ])  # fmt: skip
+    obj = dict(
+        record,
+        cardExists=repo.card is not None,
+        tag_objs=[
+            {"id": t, "type": "arxiv", "extra": {"paperTitle": f"Paper {t.split(':')[1]}"}}
+            if t.startswith("arxiv:")
+            else {"id": t, "type": "other"}
+            for t in record.get("tags", [])
+        ],
+    )
     if repo.kind == "dataset":
         rows = sum(s["num_examples"] for s in record.get("cardData", {}).get("dataset_info", {}).get("splits", []))
-        obj["datasetsServerInfo"] = {"viewer": "viewer", "numRows": rows, "libraries": ["datasets", "pandas"],
-                                     "formats": ["parquet"], "modalities": ["text"]}
-    props = {"activeTab": "modelCard" if repo.kind == "model" else "datasetCard", repo.kind: obj,
-             "discussionsStats": {"open": 2, "closed": 1, "total": 3}}
-    header = (f'<div class="SVELTE_HYDRATER contents" data-target="{target}" '
-              f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>') if repo.page_has_props else ""
+        obj["datasetsServerInfo"] = {
+            "viewer": "viewer",
+            "numRows": rows,
+            "libraries": ["datasets", "pandas"],
+            "formats": ["parquet"],
+            "modalities": ["text"],
+        }
+    props = {
+        "activeTab": "modelCard" if repo.kind == "model" else "datasetCard",
+        repo.kind: obj,
+        "discussionsStats": {"open": 2, "closed": 1, "total": 3},
+    }
+    header = (
+        (
+            f'<div class="SVELTE_HYDRATER contents" data-target="{target}" '
+            f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>'
+        )
+        if repo.page_has_props
+        else ""
+    )
     card = ""
     if repo.card is not None:
         text = repo.card.decode("utf-8", errors="replace").split("---", 2)[-1]
@@ -620,16 +673,26 @@ def realworld_repos(realworld_dir) -> list[Repo]:
     for card_path in sorted(Path(realworld_dir, "cards").glob("*.md")):
         facts = json.loads(Path(realworld_dir, "facts", card_path.stem + ".json").read_text())
         repo_id, kind = facts["id"], facts["kind"]
-        licenses = facts["license"] if isinstance(facts["license"], list) else [facts["license"]] if facts["license"] else []
-        tags = [f"license:{l}" for l in licenses] + ([facts["pipeline_tag"]] if facts.get("pipeline_tag") else [])
+        licenses = (
+            facts["license"] if isinstance(facts["license"], list) else [facts["license"]] if facts["license"] else []
+        )
+        tags = [f"license:{name}" for name in licenses] + ([facts["pipeline_tag"]] if facts.get("pipeline_tag") else [])
         record = {
-            "_id": object_id(f"{kind}:{repo_id}"), "id": repo_id, "author": repo_id.split("/")[0],
-            "sha": commit_sha(f"{kind}:{repo_id}"), "lastModified": "2025-06-01T00:00:00.000Z",
-            "createdAt": "2022-03-02T23:29:04.000Z", "private": False, "disabled": False,
+            "_id": object_id(f"{kind}:{repo_id}"),
+            "id": repo_id,
+            "author": repo_id.split("/")[0],
+            "sha": commit_sha(f"{kind}:{repo_id}"),
+            "lastModified": "2025-06-01T00:00:00.000Z",
+            "createdAt": "2022-03-02T23:29:04.000Z",
+            "private": False,
+            "disabled": False,
             "gated": "manual" if facts.get("gated") else False,
-            "downloads": rng.randrange(1_000, 5_000_000), "downloadsAllTime": rng.randrange(5_000_000, 50_000_000),
-            "likes": rng.randrange(10, 5_000), "tags": tags, "siblings": [{"rfilename": "README.md"}],
-        }  # fmt: skip
+            "downloads": rng.randrange(1_000, 5_000_000),
+            "downloadsAllTime": rng.randrange(5_000_000, 50_000_000),
+            "likes": rng.randrange(10, 5_000),
+            "tags": tags,
+            "siblings": [{"rfilename": "README.md"}],
+        }
         if kind == "model":
             record.update(pipeline_tag=facts.get("pipeline_tag"), library_name=facts.get("library_name"))
         out.append(Repo(kind, record, card_path.read_bytes()))
@@ -648,7 +711,9 @@ def hostile_hub(data: HubData) -> dict[str, str]:
     def model(name: str, expected: str | None, card: str | None = None, **record) -> Repo:
         repo = model_repo(95_000 + len(expect), rng)
         repo_id = f"stub-hostile/{name}"
-        repo.record.update(id=repo_id, modelId=repo_id, _id=object_id(repo_id), sha=commit_sha(repo_id), author="stub-hostile")
+        repo.record.update(
+            id=repo_id, modelId=repo_id, _id=object_id(repo_id), sha=commit_sha(repo_id), author="stub-hostile"
+        )
         repo.record.update(record)
         if card is not None:
             repo.card = card.encode()
@@ -657,18 +722,38 @@ def hostile_hub(data: HubData) -> dict[str, str]:
         return repo
 
     body = "\n# A card\n\nA model card body that survives whatever its front matter holds.\n"
-    model("date-keys", None, "---\nchangelog: {2024-01-15: initial release, 2024-02-01 10:00:00: fix}\n"
-          "? !!binary aGVsbG8=\n: binary key\nlicense: mit\n---\n" + body)
-    model("huge-numbers", "value_out_of_range", "---\nlicense: mit\n---\n\nIt has 99999999999 billion parameters.\n",
-          likes=2**64, downloads=2**70, safetensors={"parameters": {"F32": 2**64}, "total": 2**64})
-    model("alias-bomb", "card_yaml_bounds", "---\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9)) + "---\n" + body)
+    model(
+        "date-keys",
+        None,
+        "---\nchangelog: {2024-01-15: initial release, 2024-02-01 10:00:00: fix}\n"
+        "? !!binary aGVsbG8=\n: binary key\nlicense: mit\n---\n" + body,
+    )
+    model(
+        "huge-numbers",
+        "value_out_of_range",
+        "---\nlicense: mit\n---\n\nIt has 99999999999 billion parameters.\n",
+        likes=2**64,
+        downloads=2**70,
+        safetensors={"parameters": {"F32": 2**64}, "total": 2**64},
+    )
+    model(
+        "alias-bomb",
+        "card_yaml_bounds",
+        "---\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9))
+        + "---\n"
+        + body,
+    )
     model("deep-yaml", "card_yaml_bounds", "---\na: " + "[" * 500 + "]" * 500 + "\n---\n" + body)
     model("deeper-yaml", "card_yaml", "---\na: " + "[" * 5000 + "]" * 5000 + "\n---\n" + body)
     model("self-alias", "card_yaml_bounds", "---\na: &x [*x]\n---\n" + body)
-    model("nan-evals", None, "---\nlicense: mit\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
-          "    dataset: {type: glue, name: GLUE}\n    metrics:\n    - {type: accuracy, value: .nan}\n"
-          "    - {type: f1, value: .inf}\n    - {type: precision, value: 0.5}\n---\n" + body)
+    model(
+        "nan-evals",
+        None,
+        "---\nlicense: mit\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
+        "    dataset: {type: glue, name: GLUE}\n    metrics:\n    - {type: accuracy, value: .nan}\n"
+        "    - {type: f1, value: .inf}\n    - {type: precision, value: 0.5}\n---\n" + body,
+    )
     model("bad-counters", "record_field_invalid", likes=-1, downloads="lots")
     model("null-sibling", "record_field_invalid", siblings=[None, {"rfilename": "README.md"}])
     model("string-carddata", "record_field_invalid", cardData="a string")
@@ -687,21 +772,32 @@ def hostile_hub(data: HubData) -> dict[str, str]:
     }
     for name, props in pages.items():
         repo = model(name, "page_bad_props" if isinstance(props, list) else None)
-        repo.page_html = (f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" '
-                          f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>')
+        repo.page_html = (
+            f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" '
+            f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>'
+        )
     deep_props = '{"model": {"config": ' + "[" * DEEP + "]" * DEEP + "}}"
-    model("deep-props", "page_props_too_deep").page_html = (
-        f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" data-props="{html.escape(deep_props)}"></div>')
-    model("meta-refresh", "page_no_props").page_html = (
-        '<html><head><meta http-equiv="refresh" content="0; url=http://127.0.0.2:9/elsewhere"></head><body></body></html>')
+    model(
+        "deep-props", "page_props_too_deep"
+    ).page_html = (
+        f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" data-props="{html.escape(deep_props)}"></div>'
+    )
+    model(
+        "meta-refresh", "page_no_props"
+    ).page_html = '<html><head><meta http-equiv="refresh" content="0; url=http://127.0.0.2:9/elsewhere"></head><body></body></html>'
 
     dataset = dataset_repo(95_900, rng)
     dataset.record.update(id="stub-hostile/splits-five", _id=object_id("splits-five"), sha=commit_sha("splits-five"))
-    dataset.card = ("---\nlicense: mit\ndataset_info: {splits: 5, dataset_size: " + str(2**70) + "}\n---\n" + body).encode()
+    dataset.card = (
+        "---\nlicense: mit\ndataset_info: {splits: 5, dataset_size: " + str(2**70) + "}\n---\n" + body
+    ).encode()
     data.add(dataset)
     expect["datasets/stub-hostile/splits-five"] = "value_out_of_range"  # its dataset_size
 
     # Listing records no repo can be made of, and one repo listed twice.
-    data.raw_listing["model"] = [json.dumps({"_id": "x1", "id": ["a", "list"]}), json.dumps({"_id": "x2", "id": "a/b?x=1#y"}),
-                                 json.dumps(data.get("model", "stub-hostile/date-keys").record)]
+    data.raw_listing["model"] = [
+        json.dumps({"_id": "x1", "id": ["a", "list"]}),
+        json.dumps({"_id": "x2", "id": "a/b?x=1#y"}),
+        json.dumps(data.get("model", "stub-hostile/date-keys").record),
+    ]
     return expect

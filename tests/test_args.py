@@ -14,20 +14,31 @@ from tests.conftest import run_command
 def test_scrapy_strings_and_cli_values_give_the_same_arguments():
     from_scrapy = CrawlArgs.parse(search="squad", filter="a,b", ids="x/y, datasets/z/w", limit="5", full="yes")
     from_cli = CrawlArgs.parse(search="squad", filters=["a", "b"], ids="x/y,datasets/z/w", limit=5, full=True)
-    assert from_scrapy == from_cli == CrawlArgs(search="squad", filters=("a", "b"), ids=("x/y", "datasets/z/w"),
-                                                limit=5, full=True)  # fmt: skip
-    assert from_cli.ledger() == {"search": "squad", "filters": ["a", "b"], "ids": ["x/y", "datasets/z/w"],
-                                 "limit": 5, "full": True}  # fmt: skip
+    assert (
+        from_scrapy
+        == from_cli
+        == CrawlArgs(search="squad", filters=("a", "b"), ids=("x/y", "datasets/z/w"), limit=5, full=True)
+    )
+    assert from_cli.ledger() == {
+        "search": "squad",
+        "filters": ["a", "b"],
+        "ids": ["x/y", "datasets/z/w"],
+        "limit": 5,
+        "full": True,
+    }
 
 
-@pytest.mark.parametrize("raw, message", [
-    ({"limit": "abc"}, "limit must be a whole number"),
-    ({"limit": "0"}, "limit must be at least 1"),
-    ({"full": "maybe"}, "full must be true or false"),
-    ({"kind": "space"}, "kind must be one of"),
-    ({"ids": "a/b?x=1#y"}, "not a repo id"),
-    ({"serach": "typo"}, "unknown argument: serach"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"limit": "abc"}, "limit must be a whole number"),
+        ({"limit": "0"}, "limit must be at least 1"),
+        ({"full": "maybe"}, "full must be true or false"),
+        ({"kind": "space"}, "kind must be one of"),
+        ({"ids": "a/b?x=1#y"}, "not a repo id"),
+        ({"serach": "typo"}, "unknown argument: serach"),
+    ],
+)
 def test_bad_arguments_are_named(raw, message):
     with pytest.raises(ArgumentError, match=message):
         CrawlArgs.parse(**raw)
@@ -39,12 +50,17 @@ def test_each_spider_gets_its_share():
     assert spider_arguments("datasets", "all", args) == CrawlArgs(ids=("c/d",), limit=3)
     assert spider_arguments("pages", "all", args) == CrawlArgs(ids=("a/b", "datasets/c/d"), limit=3)
     assert spider_arguments("datasets", "all", CrawlArgs.parse(ids="a/b")) is None
-    assert spider_arguments("models", "all", CrawlArgs(search="x", counters=True)) == CrawlArgs(search="x", counters=True)
+    assert spider_arguments("models", "all", CrawlArgs(search="x", counters=True)) == CrawlArgs(
+        search="x", counters=True
+    )
 
 
 def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(tmp_path):
-    result = run_command([sys.executable, "-m", "scrapy", "crawl", "models", "-a", "limit=abc"],
-                         endpoint="http://127.0.0.1:9", db=tmp_path / "hub.db")
+    result = run_command(
+        [sys.executable, "-m", "scrapy", "crawl", "models", "-a", "limit=abc"],
+        endpoint="http://127.0.0.1:9",
+        db=tmp_path / "hub.db",
+    )
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
     assert len(errors) == 1 and "limit must be a whole number, got 'abc'" in errors[0]

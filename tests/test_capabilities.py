@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,6 @@ from hubcrawl.crawler.items import ArtifactItem
 from hubcrawl.crawler.normalize import normalize_artifact
 from tests.conftest import REALWORLD
 from tests.hubstub import awkward_repos, dataset_repo, model_repo
-
-import random
 
 
 def assert_grounded(capabilities: list[dict]) -> None:
@@ -30,9 +29,16 @@ def assert_grounded(capabilities: list[dict]) -> None:
 
 
 def item_for(repo, **changes) -> ArtifactItem:
-    return ArtifactItem(kind=repo.kind, repo_id=repo.id, record=repo.record, fetched_at="2026-01-01T00:00:00Z",
-                        card_url=f"http://hub/{repo.id}/resolve/x/README.md", card_status=200, card_body=repo.card,
-                        **changes)
+    return ArtifactItem(
+        kind=repo.kind,
+        repo_id=repo.id,
+        record=repo.record,
+        fetched_at="2026-01-01T00:00:00Z",
+        card_url=f"http://hub/{repo.id}/resolve/x/README.md",
+        card_status=200,
+        card_body=repo.card,
+        **changes,
+    )
 
 
 def test_synthetic_repos_have_grounded_capabilities():
@@ -51,12 +57,21 @@ REALWORLD_CARDS = sorted((REALWORLD / "cards").glob("*.md")) if (REALWORLD / "ca
 @pytest.mark.parametrize("card_path", REALWORLD_CARDS, ids=lambda p: p.stem)
 def test_realworld_capabilities_are_grounded(card_path: Path):
     facts = json.loads((REALWORLD / "facts" / f"{card_path.stem}.json").read_text())
-    item = ArtifactItem(kind=facts["kind"], repo_id=facts["id"], record=None, fetched_at="t",
-                        card_url="file://card", card_status=200, card_body=card_path.read_bytes())
+    item = ArtifactItem(
+        kind=facts["kind"],
+        repo_id=facts["id"],
+        record=None,
+        fetched_at="t",
+        card_url="file://card",
+        card_status=200,
+        card_body=card_path.read_bytes(),
+    )
     normalized = normalize_artifact(item)
     assert_grounded(normalized.capabilities)
     # Quotes are the card's own sentences, word for word (its Markdown read as text), under their heading.
-    sections = {s.title or "(introduction)": " ".join(s.paragraphs) for s in parse_card_sections(normalized.card["body"])}
+    sections = {
+        s.title or "(introduction)": " ".join(s.paragraphs) for s in parse_card_sections(normalized.card["body"])
+    }
     for cap in normalized.capabilities:
         for entry in cap["evidence"]:
             if "section" in entry:
@@ -64,10 +79,22 @@ def test_realworld_capabilities_are_grounded(card_path: Path):
 
 
 def test_a_card_without_body_gives_metadata_only_capabilities():
-    record = {"id": "acme/summarizer", "pipeline_tag": "summarization", "library_name": "transformers",
-              "tags": ["pytorch", "tf", "license:mit"], "siblings": [{"rfilename": "pytorch_model.bin"}, {"rfilename": "tf_model.h5"}]}
-    item = ArtifactItem(kind="model", repo_id="acme/summarizer", record=record, fetched_at="t",
-                        card_url="u", card_status=200, card_body=b"---\nlicense: mit\ntags: [summarization]\n---\n")
+    record = {
+        "id": "acme/summarizer",
+        "pipeline_tag": "summarization",
+        "library_name": "transformers",
+        "tags": ["pytorch", "tf", "license:mit"],
+        "siblings": [{"rfilename": "pytorch_model.bin"}, {"rfilename": "tf_model.h5"}],
+    }
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/summarizer",
+        record=record,
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=b"---\nlicense: mit\ntags: [summarization]\n---\n",
+    )
     normalized = normalize_artifact(item)
     titles = [c["title"] for c in normalized.capabilities]
     assert titles == ["summarization", "multi-framework deployment"]
@@ -76,8 +103,15 @@ def test_a_card_without_body_gives_metadata_only_capabilities():
 
 
 def test_a_card_that_says_little_gets_few_capabilities():
-    item = ArtifactItem(kind="model", repo_id="acme/bare", record={"id": "acme/bare"}, fetched_at="t",
-                        card_url="u", card_status=200, card_body=b"# bare\n")
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/bare",
+        record={"id": "acme/bare"},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=b"# bare\n",
+    )
     assert normalize_artifact(item).capabilities == []
 
 
@@ -102,8 +136,15 @@ model-index:
 ---
 # acme/qa
 """
-    item = ArtifactItem(kind="model", repo_id="acme/qa", record={"id": "acme/qa"}, fetched_at="t",
-                        card_url="u", card_status=200, card_body=card)
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/qa",
+        record={"id": "acme/qa"},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=card,
+    )
     normalized = normalize_artifact(item)
     [cap] = [c for c in normalized.capabilities if c["title"].startswith("reported results")]
     assert "F1 88.52" in cap["text"] and "EM 81.2" in cap["text"]

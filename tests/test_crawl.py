@@ -34,7 +34,9 @@ def expected_errors(db_path, artifact_id: str) -> list[str]:
     """What an artifact's row must say; the page without header props says so once its page was visited."""
     expected = list(EXPECTED_ERRORS.get(artifact_id, []))
     if artifact_id == "stub-faults/page-without-props":
-        visited = sqlite_utils.Database(db_path).execute("select count(*) from pages where artifact_id = ?", [artifact_id])
+        visited = sqlite_utils.Database(db_path).execute(
+            "select count(*) from pages where artifact_id = ?", [artifact_id]
+        )
         expected += ["page_no_props"] * visited.fetchone()[0]
     return expected
 
@@ -65,8 +67,14 @@ def test_crawl_stores_every_repo_once_with_cards_and_errors(small_hub, db_file):
     db = sqlite_utils.Database(db_file)
     cards = {r["artifact_id"]: r for r in db["cards"].rows}
     # Every repo whose card was reachable has its text; unreachable ones have none.
-    unreachable = {"stub-faults/gated-model", "datasets/stub-faults/gated-dataset", "stub-faults/no-readme",
-                   "stub-faults/readme-404", "stub-faults/always-503", "stub-faults/huge-card"}
+    unreachable = {
+        "stub-faults/gated-model",
+        "datasets/stub-faults/gated-dataset",
+        "stub-faults/no-readme",
+        "stub-faults/readme-404",
+        "stub-faults/always-503",
+        "stub-faults/huge-card",
+    }
     assert set(cards) == set(rows) - unreachable
     assert "The body survives." in cards["stub-faults/broken-yaml"]["body"]
     assert cards["stub-faults/renamed-old"]["body"]  # the redirect to the new name was followed
@@ -90,7 +98,10 @@ def test_crawl_of_6000_repos_stores_each_once_with_one_request_per_repo(db_file)
     db = sqlite_utils.Database(db_file)
     repos = len(listed_ids(hub))
     assert repos > 6000
-    assert db.execute("select count(*), count(distinct kind || ':' || repo_id) from artifacts").fetchone() == (repos, repos)
+    assert db.execute("select count(*), count(distinct kind || ':' || repo_id) from artifacts").fetchone() == (
+        repos,
+        repos,
+    )
     assert db.execute("select count(*) from cards").fetchone()[0] == repos - 6  # all but the 6 unreachable cards
     listing = [r for r in log if r["path"].split("?")[0] in ("/api/models", "/api/datasets")]
     assert len(listing) == 6 + 2  # 5012 models in pages of 1000, 1001 datasets in pages of 1000
@@ -114,13 +125,17 @@ def test_second_crawl_adds_no_duplicates(small_hub, db_file):
 
 
 def test_search_author_filter_and_limit_reach_the_hub(small_hub, db_file):
-    result = hubcrawl("crawl", "models", "--author", "org10", "--filter", "question-answering", endpoint=small_hub.url, db=db_file)
+    result = hubcrawl(
+        "crawl", "models", "--author", "org10", "--filter", "question-answering", endpoint=small_hub.url, db=db_file
+    )
     assert result.code == 0, result.stderr
     rows = stored(db_file)
     assert rows and all(i.startswith("org10/") and r["task"] == "question-answering" for i, r in rows.items())
 
     limited = db_file.with_name("limited.db")
-    result = hubcrawl("crawl", "datasets", "--search", "dataset-000", "--limit", "5", endpoint=small_hub.url, db=limited)
+    result = hubcrawl(
+        "crawl", "datasets", "--search", "dataset-000", "--limit", "5", endpoint=small_hub.url, db=limited
+    )
     assert result.code == 0, result.stderr
     rows = stored(limited)
     assert len(rows) == 5 and all("dataset-000" in i for i in rows)
@@ -129,7 +144,8 @@ def test_search_author_filter_and_limit_reach_the_hub(small_hub, db_file):
 def test_scrapy_crawl_with_ids_stores_exactly_those(small_hub, db_file):
     result = run_command(
         [sys.executable, "-m", "scrapy", "crawl", "models", "-a", "ids=org01/model-00001,org02/model-00002"],
-        endpoint=small_hub.url, db=db_file,
+        endpoint=small_hub.url,
+        db=db_file,
     )
     assert result.code == 0, result.stderr
     rows = stored(db_file)
@@ -143,7 +159,9 @@ def test_scrapy_crawl_with_ids_stores_exactly_those(small_hub, db_file):
 
 
 def test_ids_that_do_not_exist_or_moved(small_hub, db_file):
-    result = hubcrawl("crawl", "models", "--ids", "nobody/nothing,stub-faults/renamed-old", endpoint=small_hub.url, db=db_file)
+    result = hubcrawl(
+        "crawl", "models", "--ids", "nobody/nothing,stub-faults/renamed-old", endpoint=small_hub.url, db=db_file
+    )
     assert result.code == 0, result.stderr
     rows = stored(db_file)
     assert error_kinds(rows["nobody/nothing"]) == ["repo_not_found"]
@@ -164,7 +182,12 @@ def test_faults_lose_nothing(db_file):
     for artifact_id, row in rows.items():
         assert error_kinds(row) == expected_errors(db_file, artifact_id), artifact_id
     db = sqlite_utils.Database(db_file)
-    assert db.execute("select count(*) from cards where artifact_id like 'org%/model-%' and body like '%## Model description%'").fetchone()[0] == 1500
+    assert (
+        db.execute(
+            "select count(*) from cards where artifact_id like 'org%/model-%' and body like '%## Model description%'"
+        ).fetchone()[0]
+        == 1500
+    )
 
 
 def test_rate_limit_is_respected_from_the_servers_policy(db_file):
@@ -215,17 +238,32 @@ def test_unwritable_db_is_one_line_error(small_hub, tmp_path):
 def test_query_cannot_change_the_database(small_hub, db_file):
     assert hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file).code == 0
     before = hashlib.sha256(db_file.read_bytes()).hexdigest()
-    for statement in ["DELETE FROM artifacts", "DROP TABLE artifacts", "UPDATE artifacts SET likes = 0",
-                      "INSERT INTO crawl_runs (status) VALUES ('x')", "CREATE TABLE t (x)", "PRAGMA query_only = OFF; DELETE FROM artifacts"]:  # fmt: skip
+    for statement in [
+        "DELETE FROM artifacts",
+        "DROP TABLE artifacts",
+        "UPDATE artifacts SET likes = 0",
+        "INSERT INTO crawl_runs (status) VALUES ('x')",
+        "CREATE TABLE t (x)",
+        "PRAGMA query_only = OFF; DELETE FROM artifacts",
+    ]:
         result = hubcrawl("query", statement, endpoint=small_hub.url, db=db_file)
         assert result.code != 0, statement
         assert "Traceback" not in result.stderr
     assert hashlib.sha256(db_file.read_bytes()).hexdigest() == before
-    result = hubcrawl("query", "select count(*) as n from artifacts", "--format", "json", endpoint=small_hub.url, db=db_file)
+    result = hubcrawl(
+        "query", "select count(*) as n from artifacts", "--format", "json", endpoint=small_hub.url, db=db_file
+    )
     assert json.loads(result.stdout) == [{"n": 41}]
     bad = hubcrawl("query", "selec * frm artifacts", endpoint=small_hub.url, db=db_file)
     assert bad.code == 1 and bad.stderr.strip() == 'Error: query refused: near "selec": syntax error'
-    csv_out = hubcrawl("query", "select kind, count(*) as n from artifacts group by kind", "--format", "csv", endpoint=small_hub.url, db=db_file)
+    csv_out = hubcrawl(
+        "query",
+        "select kind, count(*) as n from artifacts group by kind",
+        "--format",
+        "csv",
+        endpoint=small_hub.url,
+        db=db_file,
+    )
     assert csv_out.stdout.splitlines() == ["kind,n", "dataset,41"]
 
 
@@ -233,8 +271,24 @@ def test_show_and_runs(small_hub, db_file):
     assert hubcrawl("crawl", endpoint=small_hub.url, db=db_file).code == 0
     result = hubcrawl("show", "org01/model-00001", "--format", "json", endpoint=small_hub.url, db=db_file)
     shown = json.loads(result.stdout)
-    for key in ["kind", "repo_id", "url", "type", "downloads", "likes", "license", "pricing", "formats", "parameters",
-                "tasks", "languages", "capabilities", "scores", "times_matched", "errors"]:  # fmt: skip
+    for key in [
+        "kind",
+        "repo_id",
+        "url",
+        "type",
+        "downloads",
+        "likes",
+        "license",
+        "pricing",
+        "formats",
+        "parameters",
+        "tasks",
+        "languages",
+        "capabilities",
+        "scores",
+        "times_matched",
+        "errors",
+    ]:
         assert key in shown
     assert shown["url"] == f"{small_hub.url}/org01/model-00001"
     assert hubcrawl("show", "datasets/org01/dataset-00001", endpoint=small_hub.url, db=db_file).code == 0
@@ -257,7 +311,9 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
     assert result.code == 1 and "names both a model and a dataset" in result.stderr
     # Pages are made by key, not by the ambiguous name: both get theirs.
     assert site.code == 0, site.stderr
-    names = {p.name.rsplit("-", 1)[0] for p in (db_file.parent / "site" / "artifacts").iterdir()}  # readable part, then a hash
+    names = {
+        p.name.rsplit("-", 1)[0] for p in (db_file.parent / "site" / "artifacts").iterdir()
+    }  # readable part, then a hash
     assert names == {"both__same", "datasets__both__same"}
 
 
@@ -273,8 +329,15 @@ def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db
     main, secondary = pty.openpty()
     with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as limited:
         env = dict(os.environ, HF_ENDPOINT=limited.url, HUBCRAWL_DB=str(db_file.with_name("tty.db")))
-        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "datasets"], cwd=REPO_ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "hubcrawl", "crawl", "datasets"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+            timeout=120,
+        )
     os.close(secondary)
     terminal = os.read(main, 65536).decode()
     os.close(main)

@@ -119,8 +119,11 @@ def test_hostile_values_cost_their_own_field_only(hostile_crawl):
 def test_every_stored_card_is_the_served_card(hostile_crawl):
     hub, _, db_file, _, _ = hostile_crawl
     for card in sqlite_utils.Database(db_file)["cards"].rows:
-        kind, repo_id = ("dataset", card["artifact_id"][9:]) if card["artifact_id"].startswith("datasets/") \
-            else ("model", card["artifact_id"])  # fmt: skip
+        kind, repo_id = (
+            ("dataset", card["artifact_id"][9:])
+            if card["artifact_id"].startswith("datasets/")
+            else ("model", card["artifact_id"])
+        )
         served = hub.data.get(kind, repo_id).card
         assert card["body"] == parse_card(kind, served.decode("utf-8", errors="replace")).body, card["artifact_id"]
 
@@ -194,13 +197,21 @@ def test_sigterm_mid_crawl_ends_in_one_line_and_an_interrupted_run(tmp_path):
     with StubHub(make_hub(1500, 0, awkward=False), card_delay=0.05) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
         for sig in (signal.SIGTERM, signal.SIGINT):
-            proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
-                                    cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             time.sleep(2.5)  # mid-crawl: 1,500 cards at 50 ms, 16 at a time, take about 5 s
             proc.send_signal(sig)
             stdout, stderr = proc.communicate(timeout=60)
             assert proc.returncode == 130, stderr
-            assert "Traceback" not in stderr and "ReactorNotRunning" not in stderr and "not set yet" not in stderr, stderr
+            assert "Traceback" not in stderr and "ReactorNotRunning" not in stderr and "not set yet" not in stderr, (
+                stderr
+            )
             assert "interrupted" in stdout
         finished = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file)
     assert finished.code == 0, finished.stderr
@@ -221,25 +232,45 @@ def test_a_full_disk_stops_the_crawl_with_one_line(tmp_path):
 
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "crawl", "models", "--full", "--db", str(db_file)],
-                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, preexec_fn=small_disk)
+        proc = subprocess.run(
+            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--full", "--db", str(db_file)],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=small_disk,
+        )
         cards_fetched = len(hub.requests("resolvers"))
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("database or disk is full") <= 3, proc.stderr[-3000:]  # said once, not per item
     assert cards_fetched < 2500  # fetching stopped instead of going on for nothing
-    [run] = list(sqlite_utils.Database(db_file).query("select status, message from crawl_runs order by id desc limit 1"))
+    [run] = list(
+        sqlite_utils.Database(db_file).query("select status, message from crawl_runs order by id desc limit 1")
+    )
     assert run["status"] in ("failed", "running")  # "running" when even the ledger could not be written
 
 
 def test_bad_budgets_end_at_once_with_one_line(tmp_path):
     with StubHub(make_hub(5, 0, awkward=False)) as hub:
         for budgets in ("api=abc", "api=0/0", "api=5"):
-            result = hubcrawl("crawl", "models", endpoint=hub.url, db=tmp_path / "hub.db",
-                              env={"HUBCRAWL_BUDGETS": budgets}, timeout=60)
+            result = hubcrawl(
+                "crawl",
+                "models",
+                endpoint=hub.url,
+                db=tmp_path / "hub.db",
+                env={"HUBCRAWL_BUDGETS": budgets},
+                timeout=60,
+            )
             assert one_line_error(result).startswith("Error: HUBCRAWL_BUDGETS")
-        scrapy_run = run_command([sys.executable, "-m", "scrapy", "crawl", "models"], endpoint=hub.url,
-                                 db=tmp_path / "hub.db", env={"HUBCRAWL_BUDGETS": "api=abc"}, timeout=60)
+        scrapy_run = run_command(
+            [sys.executable, "-m", "scrapy", "crawl", "models"],
+            endpoint=hub.url,
+            db=tmp_path / "hub.db",
+            env={"HUBCRAWL_BUDGETS": "api=abc"},
+            timeout=60,
+        )
     no_traceback(scrapy_run)  # `scrapy crawl` exits as Scrapy does; it logs the reason once
     errors = [line for line in scrapy_run.stderr.splitlines() if "] ERROR:" in line]
     assert len(errors) == 1 and "HUBCRAWL_BUDGETS: cannot read 'api=abc'" in errors[0]
@@ -269,9 +300,12 @@ def small_db(tmp_path_factory):
     """A crawled, ranked database whose cards carry terminal escape sequences."""
     db_file = tmp_path_factory.mktemp("small") / "hub.db"
     data = make_hub(30, 5, awkward=False)
-    evil = Repo("model", dict(data.get("model", "org01/model-00001").record, id="evil/escapes", _id="evil"),
-                "---\nlicense: mit\n---\n\n# Escapes\n\nClears \x1b[2J the screen \x1b]0;owned\x07 and the "
-                "clipboard \x1b]52;c;ZWNobyBvd25lZA==\x07 then \x9b31m colours.\n".encode())
+    evil = Repo(
+        "model",
+        dict(data.get("model", "org01/model-00001").record, id="evil/escapes", _id="evil"),
+        "---\nlicense: mit\n---\n\n# Escapes\n\nClears \x1b[2J the screen \x1b]0;owned\x07 and the "
+        "clipboard \x1b]52;c;ZWNobyBvd25lZA==\x07 then \x9b31m colours.\n".encode(),
+    )
     data.add(evil)
     with StubHub(data) as hub:
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
@@ -286,15 +320,26 @@ def file_state(folder: Path) -> dict[str, str]:
 def test_query_cannot_create_change_or_delete_any_file(small_db, tmp_path):
     folder = small_db.parent
     before = file_state(folder)
-    for sql in [f"ATTACH DATABASE '{tmp_path}/x.db' AS x", f"VACUUM INTO '{tmp_path}/y.db'", "DELETE FROM artifacts",
-                "UPDATE artifacts SET likes = 0", "DROP TABLE scores", "CREATE TABLE t (x)", "PRAGMA user_version = 9",
-                "PRAGMA journal_mode = delete", "INSERT INTO scores (artifact_id) VALUES ('x')",
-                "SELECT load_extension('x')", "select 1; delete from artifacts"]:
+    for sql in [
+        f"ATTACH DATABASE '{tmp_path}/x.db' AS x",
+        f"VACUUM INTO '{tmp_path}/y.db'",
+        "DELETE FROM artifacts",
+        "UPDATE artifacts SET likes = 0",
+        "DROP TABLE scores",
+        "CREATE TABLE t (x)",
+        "PRAGMA user_version = 9",
+        "PRAGMA journal_mode = delete",
+        "INSERT INTO scores (artifact_id) VALUES ('x')",
+        "SELECT load_extension('x')",
+        "select 1; delete from artifacts",
+    ]:
         result = hubcrawl("query", sql, endpoint="http://127.0.0.1:9", db=small_db)
         assert one_line_error(result).startswith("Error: query refused"), (sql, result.stderr)
     assert list(tmp_path.iterdir()) == []
     assert file_state(folder) == before
-    allowed = hubcrawl("query", "pragma table_info(artifacts)", "--format", "json", endpoint="http://127.0.0.1:9", db=small_db)
+    allowed = hubcrawl(
+        "query", "pragma table_info(artifacts)", "--format", "json", endpoint="http://127.0.0.1:9", db=small_db
+    )
     assert allowed.code == 0 and "repo_id" in allowed.stdout
 
 
@@ -307,13 +352,26 @@ def test_query_stops_at_its_time_limit(small_db):
 
 
 def test_card_text_reaches_the_terminal_without_control_characters(small_db):
-    for args in (["search", "clipboard"], ["show", "evil/escapes"], ["query", "select body from cards"],
-                 ["search", "clipboard", "--format", "json"], ["show", "evil/escapes", "--format", "json"]):
+    for args in (
+        ["search", "clipboard"],
+        ["show", "evil/escapes"],
+        ["query", "select body from cards"],
+        ["search", "clipboard", "--format", "json"],
+        ["show", "evil/escapes", "--format", "json"],
+    ):
         result = hubcrawl(*args, endpoint="http://127.0.0.1:9", db=small_db)
         assert result.code == 0, result.stderr
         assert not any(c in result.stdout for c in "\x1b\x07\x9b"), args
-    shown = json.loads(hubcrawl("query", "select body from cards where artifact_id = 'evil/escapes'", "--format", "json",
-                                endpoint="http://127.0.0.1:9", db=small_db).stdout)  # fmt: skip
+    shown = json.loads(
+        hubcrawl(
+            "query",
+            "select body from cards where artifact_id = 'evil/escapes'",
+            "--format",
+            "json",
+            endpoint="http://127.0.0.1:9",
+            db=small_db,
+        ).stdout
+    )
     assert "\x1b]52;c;" in shown[0]["body"]  # JSON keeps the text, escaped, as it was written
 
 
@@ -334,8 +392,12 @@ def test_readers_on_files_that_are_not_hubcrawl_databases(small_db, tmp_path):
     older = tmp_path / "older.db"
     older.write_bytes(small_db.read_bytes())
     sqlite3.connect(older).execute("pragma user_version = 1").connection.commit()
-    expected = {not_sqlite: "not a SQLite database", empty: "not a hubcrawl database",
-                foreign: "not a hubcrawl database", older: "hubcrawl migrate"}  # fmt: skip
+    expected = {
+        not_sqlite: "not a SQLite database",
+        empty: "not a hubcrawl database",
+        foreign: "not a hubcrawl database",
+        older: "hubcrawl migrate",
+    }
     for path, message in expected.items():
         for verb in (["query", "select 1"], ["show", "a/b"], ["search", "x"], ["runs"], ["export", "artifacts"]):
             result = hubcrawl(*verb, endpoint="http://127.0.0.1:9", db=path)
@@ -360,22 +422,33 @@ def test_writers_never_create_or_adopt_a_database_by_mistake(tmp_path):
 
 def test_output_to_a_full_device_is_one_line(small_db):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "hubcrawl", "query", "select * from artifacts", "--db", str(small_db)],
-                              cwd=REPO_ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "hubcrawl", "query", "select * from artifacts", "--db", str(small_db)],
+            cwd=REPO_ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "Error: cannot write the output: No space left on device"
 
 
 def test_site_writes_long_and_odd_names_and_never_through_a_planted_link(tmp_path):
-    from hubcrawl.crawler.normalize import normalize_artifact
     from hubcrawl.crawler.items import ArtifactItem
+    from hubcrawl.crawler.normalize import normalize_artifact
     from hubcrawl.db import open_db, save_artifacts
 
     db_file = tmp_path / "hub.db"
     db = open_db(db_file, create=True)
     names = ["o" * 48 + "/" + "n" * 47, "weird/..%2F..%2Fetc", "a/b", "A/B"]
-    save_artifacts(db, [normalize_artifact(ArtifactItem("dataset", n, {"id": n, "downloads": 5}, "2026-01-01T00:00:00Z"))
-                        for n in names])  # fmt: skip
+    save_artifacts(
+        db,
+        [
+            normalize_artifact(ArtifactItem("dataset", n, {"id": n, "downloads": 5}, "2026-01-01T00:00:00Z"))
+            for n in names
+        ],
+    )
     db.close()
     assert hubcrawl("rank", endpoint="http://127.0.0.1:9", db=db_file).code == 0
     site = tmp_path / "site"
@@ -383,6 +456,7 @@ def test_site_writes_long_and_odd_names_and_never_through_a_planted_link(tmp_pat
     target = tmp_path / "victim.html"
     target.write_text("untouched")
     from hubcrawl.crawler.render import page_file
+
     (site / "artifacts" / page_file("datasets/a/b")).symlink_to(target)
     result = hubcrawl("site", str(site), endpoint="http://127.0.0.1:9", db=db_file)
     assert result.code == 0, result.stderr
@@ -414,8 +488,13 @@ def test_a_killed_runs_ledger_shows_what_it_stored(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(make_hub(3000, 0, awkward=False), card_delay=0.01) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
-                                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         ledger = {"items": 0}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and ledger["items"] < 500 and proc.poll() is None:
@@ -437,8 +516,14 @@ def test_sigterm_during_a_long_retry_after_wait_stops_at_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(data) as hub:
         env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(tmp_path / "hub.db")],
-                                cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(tmp_path / "hub.db")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while not any(r["status"] == 429 for r in hub.requests()) and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -10,10 +10,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hubcrawl"
 # Pure stages: bytes or records in, structures out. No database, no Scrapy, no environment, no clock.
 PURE = {"validate", "errors", "items", "cards", "pages", "normalize", "capabilities"}
 # What a spider may never reach for: storage and derivation belong to later stages.
-NOT_FOR_SPIDERS = ("hubcrawl.db", "hubcrawl.crawler.normalize", "hubcrawl.crawler.capabilities",
-                   "hubcrawl.crawler.cards", "hubcrawl.crawler.pages", "hubcrawl.crawler.pipelines",
-                   "hubcrawl.crawler.ranking", "hubcrawl.crawler.compare", "hubcrawl.crawler.render",
-                   "hubcrawl.crawler.cli")  # fmt: skip
+NOT_FOR_SPIDERS = (
+    "hubcrawl.db",
+    "hubcrawl.crawler.normalize",
+    "hubcrawl.crawler.capabilities",
+    "hubcrawl.crawler.cards",
+    "hubcrawl.crawler.pages",
+    "hubcrawl.crawler.pipelines",
+    "hubcrawl.crawler.ranking",
+    "hubcrawl.crawler.compare",
+    "hubcrawl.crawler.render",
+    "hubcrawl.crawler.cli",
+)
 
 
 def imports() -> dict[str, set[str]]:
@@ -54,7 +62,12 @@ def test_pure_stages_touch_no_database_scrapy_environment_or_clock():
     found = imports()
     for name in PURE:
         names = found[f"hubcrawl.crawler.{name}"]
-        assert not [n for n in names if n.startswith(("hubcrawl.db", "scrapy", "os", "hubcrawl.crawler.clock",
-                                                       "hubcrawl.crawler.state", "sqlite"))], name  # fmt: skip
+        assert not [
+            n
+            for n in names
+            if n.startswith(
+                ("hubcrawl.db", "scrapy", "os", "hubcrawl.crawler.clock", "hubcrawl.crawler.state", "sqlite")
+            )
+        ], name
         source = (PACKAGE / "crawler" / f"{name}.py").read_text()
         assert "hub_endpoint(" not in source and "datetime.now(" not in source and "os.environ" not in source, name

@@ -19,12 +19,30 @@ def model_record(**changes):
         "createdAt": "2022-03-02T23:29:04.000Z",
         "downloads": 10,
         "likes": 2,
-        "tags": ["transformers", "pytorch", "onnx", "license:apache-2.0", "dataset:rajpurkar/squad",
-                 "base_model:finetune:distilbert/distilbert-base-cased", "arxiv:1910.01108", "en"],
+        "tags": [
+            "transformers",
+            "pytorch",
+            "onnx",
+            "license:apache-2.0",
+            "dataset:rajpurkar/squad",
+            "base_model:finetune:distilbert/distilbert-base-cased",
+            "arxiv:1910.01108",
+            "en",
+        ],
         "pipeline_tag": "question-answering",
         "library_name": "transformers",
-        "siblings": [{"rfilename": f} for f in ["README.md", "model.safetensors", "tf_model.h5", "flax_model.msgpack",
-                                                "rust_model.ot", "openvino/openvino_model.xml", "model.gguf"]],
+        "siblings": [
+            {"rfilename": f}
+            for f in [
+                "README.md",
+                "model.safetensors",
+                "tf_model.h5",
+                "flax_model.msgpack",
+                "rust_model.ot",
+                "openvino/openvino_model.xml",
+                "model.gguf",
+            ]
+        ],
         "safetensors": {"parameters": {"F32": 65_000_000}, "total": 65_000_000},
         "cardData": {"language": "en", "datasets": "squad"},
     }
@@ -86,8 +104,14 @@ def test_license_falls_back_to_card_data_and_other_keeps_its_name():
 def test_dataset_fields():
     record = {
         "id": "acme/reviews",
-        "tags": ["task_categories:text-classification", "language:en", "language:de", "license:cc-by-4.0",
-                 "format:parquet", "modality:text"],
+        "tags": [
+            "task_categories:text-classification",
+            "language:en",
+            "language:de",
+            "license:cc-by-4.0",
+            "format:parquet",
+            "modality:text",
+        ],
         "cardData": {"task_categories": ["text-classification"], "language": ["en"]},
         "siblings": [{"rfilename": "README.md"}, {"rfilename": "data/train.csv"}, {"rfilename": "x.jsonl.gz"}],
         "gated": "auto",
@@ -101,8 +125,15 @@ def test_dataset_fields():
 
 
 def test_a_fetched_card_overrides_the_listing_card_data():
-    item = ArtifactItem(kind="model", repo_id="acme/qa-model", record=model_record(tags=[]), fetched_at="t",
-                        card_url="u", card_status=200, card_body=b"---\nlicense: mit\n---\n# Hi\n\nText.\n")
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/qa-model",
+        record=model_record(tags=[]),
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=b"---\nlicense: mit\n---\n# Hi\n\nText.\n",
+    )
     normalized = normalize_artifact(item)
     assert normalized.artifact["license"] == "mit"
     assert normalized.card["front_matter"] == {"license": "mit"}
@@ -111,8 +142,15 @@ def test_a_fetched_card_overrides_the_listing_card_data():
 
 
 def test_broken_card_still_stores_the_artifact_with_api_fields():
-    item = ArtifactItem(kind="model", repo_id="acme/qa-model", record=model_record(), fetched_at="t",
-                        card_url="u", card_status=200, card_body=b"---\nlicense: [mit\n---\nbody\n")
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/qa-model",
+        record=model_record(),
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=b"---\nlicense: [mit\n---\nbody\n",
+    )
     normalized = normalize_artifact(item)
     assert normalized.artifact["license"] == "apache-2.0"  # from the API record's tags
     assert [e["kind"] for e in normalized.errors] == ["card_yaml"]

@@ -24,7 +24,9 @@ def rows(db_file, sql, params=()):
 
 def test_pages_spider_visits_the_most_adopted_first_and_stops_at_the_limit(hub, db_file):
     assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
-    result = run_command([sys.executable, "-m", "scrapy", "crawl", "pages", "-a", "limit=5"], endpoint=hub.url, db=db_file)
+    result = run_command(
+        [sys.executable, "-m", "scrapy", "crawl", "pages", "-a", "limit=5"], endpoint=hub.url, db=db_file
+    )
     assert result.code == 0, result.stderr
     visited = {r["artifact_id"] for r in rows(db_file, "select artifact_id from pages")}
     top = {r["id"] for r in rows(db_file, "select id from artifacts order by downloads desc, likes desc, id limit 5")}
@@ -32,7 +34,12 @@ def test_pages_spider_visits_the_most_adopted_first_and_stops_at_the_limit(hub, 
     assert [r["spiders"] for r in rows(db_file, "select spiders from crawl_runs order by id")] == ["models", "pages"]
 
     # A second visit takes the next ones: visited pages are not due again until their repo changes.
-    assert run_command([sys.executable, "-m", "scrapy", "crawl", "pages", "-a", "limit=5"], endpoint=hub.url, db=db_file).code == 0
+    assert (
+        run_command(
+            [sys.executable, "-m", "scrapy", "crawl", "pages", "-a", "limit=5"], endpoint=hub.url, db=db_file
+        ).code
+        == 0
+    )
     assert len(rows(db_file, "select * from pages")) == 10
 
 
@@ -45,15 +52,24 @@ def test_gated_repo_page_gives_its_card_as_evidence(hub, db_file):
     assert [e["kind"] for e in json.loads(artifact["errors"])] == ["card_gated"]  # still true: the card was refused
     assert artifact["discussions"] == 3
     caps = rows(db_file, "select * from capabilities where artifact_id = 'stub-faults/gated-model'")
-    page_quotes = [e for c in caps for e in json.loads(c["evidence"]) if e.get("url") == f"{hub.url}/stub-faults/gated-model"]
+    page_quotes = [
+        e for c in caps for e in json.loads(c["evidence"]) if e.get("url") == f"{hub.url}/stub-faults/gated-model"
+    ]
     assert page_quotes and len(caps) > before
 
 
 def test_page_without_props_is_recorded_and_the_run_goes_on(hub, db_file):
-    assert hubcrawl("crawl", "models", "--ids", "stub-faults/page-without-props,org01/model-00001", endpoint=hub.url, db=db_file).code == 0
+    assert (
+        hubcrawl(
+            "crawl", "models", "--ids", "stub-faults/page-without-props,org01/model-00001", endpoint=hub.url, db=db_file
+        ).code
+        == 0
+    )
     result = hubcrawl("crawl", "pages", endpoint=hub.url, db=db_file)
     assert result.code == 0, result.stderr
-    errors = {r["id"]: [e["kind"] for e in json.loads(r["errors"])] for r in rows(db_file, "select id, errors from artifacts")}
+    errors = {
+        r["id"]: [e["kind"] for e in json.loads(r["errors"])] for r in rows(db_file, "select id, errors from artifacts")
+    }
     assert errors == {"stub-faults/page-without-props": ["page_no_props"], "org01/model-00001": []}
     assert "page_no_props 1" in result.stdout
     assert rows(db_file, "select pages from crawl_runs order by id desc limit 1")[0]["pages"] == 2
@@ -90,7 +106,9 @@ def test_normalize_rederives_everything_without_a_crawl(hub, db_file):
 
 def test_show_json_has_capabilities_with_evidence(hub, db_file):
     assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file).code == 0
-    shown = json.loads(hubcrawl("show", "datasets/org02/dataset-00002", "--format", "json", endpoint=hub.url, db=db_file).stdout)
+    shown = json.loads(
+        hubcrawl("show", "datasets/org02/dataset-00002", "--format", "json", endpoint=hub.url, db=db_file).stdout
+    )
     assert shown["type"] == "Dataset" and shown["capabilities"]
     assert all(c["evidence"] for c in shown["capabilities"])
     assert {"title", "text", "evidence"} <= set(shown["capabilities"][0])

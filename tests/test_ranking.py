@@ -14,7 +14,17 @@ from hubcrawl.crawler.ranking import METHOD, score_artifacts
 from tests.conftest import REALWORLD, hubcrawl
 from tests.hubstub import StubHub, make_hub, realworld_repos
 
-FEATURE_ROWS = ["Type", "Score", "Adoption", "Quality", "Ecosystem", "Match Graph", "Pricing", "Capabilities", "Times Matched"]
+FEATURE_ROWS = [
+    "Type",
+    "Score",
+    "Adoption",
+    "Quality",
+    "Ecosystem",
+    "Match Graph",
+    "Pricing",
+    "Capabilities",
+    "Times Matched",
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +65,19 @@ def test_every_artifact_is_scored_within_range(ranked_db):
 
 def test_ranking_is_deterministic(ranked_db):
     hub, db_file = ranked_db
-    before = query(db_file, "select artifact_id, overall, adoption, quality, ecosystem, match_graph from scores order by artifact_id")
+    before = query(
+        db_file,
+        "select artifact_id, overall, adoption, quality, ecosystem, match_graph from scores order by artifact_id",
+    )
     edges = query(db_file, "select * from edges order by source, target, kind")
     assert hubcrawl("rank", endpoint=hub.url, db=db_file).code == 0
-    assert query(db_file, "select artifact_id, overall, adoption, quality, ecosystem, match_graph from scores order by artifact_id") == before
+    assert (
+        query(
+            db_file,
+            "select artifact_id, overall, adoption, quality, ecosystem, match_graph from scores order by artifact_id",
+        )
+        == before
+    )
     assert query(db_file, "select * from edges order by source, target, kind") == edges
 
 
@@ -66,8 +85,11 @@ def test_match_graph_links_models_to_their_datasets_and_similar_peers(ranked_db)
     _, db_file = ranked_db
     kinds = {r["kind"] for r in query(db_file, "select distinct kind from edges")}
     assert {"trained_on", "similar"} <= kinds
-    bad = query(db_file, """select e.* from edges e join artifacts a on a.id = e.source join artifacts b on b.id = e.target
-                            where e.kind = 'similar' and (a.kind != b.kind or a.task is not b.task)""")
+    bad = query(
+        db_file,
+        """select e.* from edges e join artifacts a on a.id = e.source join artifacts b on b.id = e.target
+                            where e.kind = 'similar' and (a.kind != b.kind or a.task is not b.task)""",
+    )
     assert bad == []
     if (REALWORLD / "cards").is_dir():  # real cards name real datasets, by legacy ids too
         trained = {(r["source"], r["target"]) for r in query(db_file, "select * from edges where kind = 'trained_on'")}
@@ -95,7 +117,12 @@ def test_records_are_complete_and_verdicts_agree_with_scores(ranked_db):
         assert features["Capabilities"]["a"] == f"{caps.get(a, 0)} decomposed"
         assert (features["Times Matched"]["a"], features["Times Matched"]["b"]) == (times[a], times[b])
         assert len(rec["capabilities"]["a"]) == caps.get(a, 0) and len(rec["capabilities"]["b"]) == caps.get(b, 0)
-        for part, label in (("adoption", "Adoption"), ("quality", "Quality"), ("ecosystem", "Ecosystem"), ("match_graph", "Match Graph")):
+        for part, label in (
+            ("adoption", "Adoption"),
+            ("quality", "Quality"),
+            ("ecosystem", "Ecosystem"),
+            ("match_graph", "Match Graph"),
+        ):
             assert features[label]["a"] == int(scores[a][part] >= scores[b][part])
         winner = rec["a"]["repo_id"] if scores[a]["overall"] > scores[b]["overall"] else rec["b"]["repo_id"]
         if scores[a]["overall"] != scores[b]["overall"]:
@@ -107,7 +134,11 @@ def test_records_are_complete_and_verdicts_agree_with_scores(ranked_db):
 
 def peers(db_file, artifact_id):
     [me] = query(db_file, "select kind, task from artifacts where id = ?", [artifact_id])
-    return query(db_file, "select * from artifacts where kind = ? and task is ? and id != ?", [me["kind"], me["task"], artifact_id])
+    return query(
+        db_file,
+        "select * from artifacts where kind = ? and task is ? and id != ?",
+        [me["kind"], me["task"], artifact_id],
+    )
 
 
 def test_every_peer_number_recomputes_from_the_database(ranked_db):
@@ -135,24 +166,38 @@ def test_every_peer_number_recomputes_from_the_database(ranked_db):
                     assert basis["peer_median"] == median(values)
                 elif measure == "formats":
                     lists = [json.loads(o["formats"] or "[]") for o in others]
-                    assert basis["peers_with"] == sum(basis["format"] in l for l in lists)
-                    assert basis["peer_median"] == median(len(l) for l in lists)
+                    assert basis["peers_with"] == sum(basis["format"] in formats for formats in lists)
+                    assert basis["peer_median"] == median(len(formats) for formats in lists)
                 elif measure == "card_section":
-                    assert basis["peers_with"] == sum(basis["section"] in json.loads(o["card_sections"] or "[]") for o in others)
+                    assert basis["peers_with"] == sum(
+                        basis["section"] in json.loads(o["card_sections"] or "[]") for o in others
+                    )
                 elif measure in ("datasets", "base_models"):
                     assert basis["peers_with"] == sum(basis["name"] in json.loads(o[measure] or "[]") for o in others)
                 elif measure == "eval" and basis["peers"]:
                     values = []
                     for o in others:
-                        first = query(db_file, "select value from eval_results where artifact_id = ? and dataset = ? and metric = ? order by id limit 1",
-                                      [o["id"], basis["dataset"], basis["metric"]])
+                        first = query(
+                            db_file,
+                            "select value from eval_results where artifact_id = ? and dataset = ? and metric = ? order by id limit 1",
+                            [o["id"], basis["dataset"], basis["metric"]],
+                        )
                         values += [first[0]["value"]] if first else []
-                    assert basis["peer_median"] == median(values) and basis["peers_below"] == sum(v < basis["value"] for v in values)
+                    assert basis["peer_median"] == median(values) and basis["peers_below"] == sum(
+                        v < basis["value"] for v in values
+                    )
                 if "share" in basis:
                     assert basis["share"] == round(100 * basis["peers_with"] / basis["peers"])
                 # The numbers the lines print are the basis numbers.
-                shown = json.dumps(basis) + " " + " ".join(f"{v:,}" if isinstance(v, int) else f"{v:,.1f} {v:.4g}"
-                                                          for v in basis.values() if isinstance(v, (int, float)))
+                shown = (
+                    json.dumps(basis)
+                    + " "
+                    + " ".join(
+                        f"{v:,}" if isinstance(v, int) else f"{v:,.1f} {v:.4g}"
+                        for v in basis.values()
+                        if isinstance(v, (int, float))
+                    )
+                )
                 for number in re.findall(r"\d[\d,]*(?:\.\d+)?", cap["unique"] + " " + cap["vs_alternatives"]):
                     assert number in shown or number.replace(",", "") in shown, (number, cap)
                 checked += 1
@@ -161,7 +206,9 @@ def test_every_peer_number_recomputes_from_the_database(ranked_db):
 
 def test_compare_two_artifacts_json_and_markdown(ranked_db):
     hub, db_file = ranked_db
-    result = hubcrawl("compare", "org01/model-00001", "datasets/org01/dataset-00001", "--format", "json", endpoint=hub.url, db=db_file)
+    result = hubcrawl(
+        "compare", "org01/model-00001", "datasets/org01/dataset-00001", "--format", "json", endpoint=hub.url, db=db_file
+    )
     assert result.code == 0, result.stderr
     rec = json.loads(result.stdout)
     assert set(rec) >= {"title", "summary", "a", "b", "features", "capabilities", "verdict"}
@@ -183,22 +230,51 @@ def test_records_are_re_emitted_when_a_side_changes(ranked_db):
         db.execute("update artifacts set sha = 'changed' where id = ?", [pair["a_id"]])
     result = hubcrawl("compare", "--all", "--per-artifact", "3", endpoint=hub.url, db=db_file)
     written = int(re.search(r"(\d+) records written", result.stdout).group(1))
-    involving = query(db_file, "select count(*) as n from comparisons where (a_id = ? or b_id = ?) and id != 'org01/model-00001|datasets/org01/dataset-00001'",
-                      [pair["a_id"], pair["a_id"]])[0]["n"]
+    involving = query(
+        db_file,
+        "select count(*) as n from comparisons where (a_id = ? or b_id = ?) and id != 'org01/model-00001|datasets/org01/dataset-00001'",
+        [pair["a_id"], pair["a_id"]],
+    )[0]["n"]
     assert written == involving > 0
 
 
 def long_tail_artifact(i):
-    return {"id": f"tail/{i}", "kind": "model", "task": None, "downloads": 0, "likes": 0, "spaces": 0, "children": 0,
-            "libraries": [], "formats": [], "inference": None, "card_length": 0, "card_sections": [],
-            "has_license": 0, "eval_count": 0, "rows": None, "parameters": None, "languages": [], "errors": [],
-            "card_validation_errors": []}  # fmt: skip
+    return {
+        "id": f"tail/{i}",
+        "kind": "model",
+        "task": None,
+        "downloads": 0,
+        "likes": 0,
+        "spaces": 0,
+        "children": 0,
+        "libraries": [],
+        "formats": [],
+        "inference": None,
+        "card_length": 0,
+        "card_sections": [],
+        "has_license": 0,
+        "eval_count": 0,
+        "rows": None,
+        "parameters": None,
+        "languages": [],
+        "errors": [],
+        "card_validation_errors": [],
+    }
 
 
 def artifact(i, **changes):
     a = long_tail_artifact(i)
-    a.update(id=f"m/{i}", task="text-classification", downloads=10 ** (i % 6), likes=i, libraries=["transformers"],
-             formats=["PyTorch"], card_length=500 + i, card_sections=["description"], has_license=1)
+    a.update(
+        id=f"m/{i}",
+        task="text-classification",
+        downloads=10 ** (i % 6),
+        likes=i,
+        libraries=["transformers"],
+        formats=["PyTorch"],
+        card_length=500 + i,
+        card_sections=["description"],
+        has_license=1,
+    )
     a.update(changes)
     return a
 
@@ -224,5 +300,7 @@ def test_score_direction_follows_the_data():
     assert no_license["quality"] < ref["quality"]
     broken = scores_by_id([a if a["id"] != "m/7" else artifact(7, errors=[{"kind": "card_yaml"}]) for a in base])["m/7"]
     assert broken["quality"] < ref["quality"]
-    more_formats = scores_by_id([a if a["id"] != "m/7" else artifact(7, formats=["PyTorch", "ONNX", "GGUF"]) for a in base])["m/7"]
+    more_formats = scores_by_id(
+        [a if a["id"] != "m/7" else artifact(7, formats=["PyTorch", "ONNX", "GGUF"]) for a in base]
+    )["m/7"]
     assert more_formats["ecosystem"] > ref["ecosystem"]

@@ -26,8 +26,15 @@ def facts_for(card_path):
 
 def normalize_card_file(card_path):
     facts = facts_for(card_path)
-    item = ArtifactItem(kind=facts["kind"], repo_id=facts["id"], record=None, fetched_at="2026-01-01T00:00:00Z",
-                        card_url=f"file://{card_path}", card_status=200, card_body=card_path.read_bytes())
+    item = ArtifactItem(
+        kind=facts["kind"],
+        repo_id=facts["id"],
+        record=None,
+        fetched_at="2026-01-01T00:00:00Z",
+        card_url=f"file://{card_path}",
+        card_status=200,
+        card_body=card_path.read_bytes(),
+    )
     return facts, normalize_artifact(item)
 
 
@@ -93,8 +100,11 @@ def test_card_normalizes_to_its_facts(card_path):
         groups = {(e["dataset"], e["config"], e["split"]) for e in normalized.eval_results}
         assert len(groups) == facts["model_index_results"]
     if facts.get("eval_accuracy_glue_sst2_validation"):
-        [value] = [e["value"] for e in normalized.eval_results
-                   if (e["dataset"], e["config"], e["split"], e["metric"]) == ("glue", "sst2", "validation", "accuracy")]
+        [value] = [
+            e["value"]
+            for e in normalized.eval_results
+            if (e["dataset"], e["config"], e["split"], e["metric"]) == ("glue", "sst2", "validation", "accuracy")
+        ]
         assert value == facts["eval_accuracy_glue_sst2_validation"]
     if facts.get("eval_wer"):
         assert [e["value"] for e in normalized.eval_results if e["metric"] == "wer"] == [facts["eval_wer"]]
@@ -106,13 +116,25 @@ def test_card_normalizes_to_its_facts(card_path):
 HTML_PAGES = sorted((REALWORLD / "html").glob("*.html")) if (REALWORLD / "html").is_dir() else []
 # What each real page's header states (from html/INDEX.md).
 PAGE_FACTS = {
-    "dataset__mozilla-foundation__common_voice_13_0": {"rows": 7176573, "viewer_modalities": ["audio", "text"],
-                                                       "discussions": {"closed": 4, "open": 5, "total": 9},
-                                                       "downloads": 7782, "likes": 177, "gated": "auto"},
-    "model__TheBloke__Mistral-7B-v0.1-GGUF": {"gguf_total": 7241732096, "downloads": 7983, "likes": 238,
-                                              "discussions": {"closed": 1, "open": 2, "total": 3}},
-    "model__huypd1508__wav2vec2-t5-Vietnamese": {"downloads": 356, "likes": 0,
-                                                 "discussions": {"closed": 0, "open": 0, "total": 0}},
+    "dataset__mozilla-foundation__common_voice_13_0": {
+        "rows": 7176573,
+        "viewer_modalities": ["audio", "text"],
+        "discussions": {"closed": 4, "open": 5, "total": 9},
+        "downloads": 7782,
+        "likes": 177,
+        "gated": "auto",
+    },
+    "model__TheBloke__Mistral-7B-v0.1-GGUF": {
+        "gguf_total": 7241732096,
+        "downloads": 7983,
+        "likes": 238,
+        "discussions": {"closed": 1, "open": 2, "total": 3},
+    },
+    "model__huypd1508__wav2vec2-t5-Vietnamese": {
+        "downloads": 356,
+        "likes": 0,
+        "discussions": {"closed": 0, "open": 0, "total": 0},
+    },
 }
 
 
@@ -140,7 +162,9 @@ def test_page_card_errors_and_paper_titles_are_read():
 def test_page_fields_reach_the_artifact():
     page_path = REALWORLD / "html" / "dataset__mozilla-foundation__common_voice_13_0.html"
     parsed = parse_hub_page(page_path.read_text(encoding="utf-8"))
-    sources = Sources("dataset", "mozilla-foundation/common_voice_13_0", None, "t", page=parsed, page_url="https://hub/page")
+    sources = Sources(
+        "dataset", "mozilla-foundation/common_voice_13_0", None, "t", page=parsed, page_url="https://hub/page"
+    )
     normalized = derive_artifact(sources)
     a = normalized.artifact
     assert (a["rows"], a["discussions"], a["provenance_rows"]) == (7176573, 9, "page (dataset viewer)")

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -22,7 +22,7 @@ def query(db_file, sql, params=()):
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def api_and_cards(hub, since: int = 0) -> list[dict]:
@@ -51,9 +51,15 @@ def test_incremental_runs_cost_what_changed(db_file):
         }
     bodies = {r["artifact_id"]: r["body"] for r in query(db_file, "select artifact_id, body from cards")}
     assert all("## Changelog" in bodies[("datasets/" if k == "dataset" else "") + i] for k, i in changed)
+
     # Counters are kept per run for the repos a run lists: a changed repo was listed by runs 1 and 3,
     # an unchanged one by run 1 only (the incremental runs stopped before it).
-    history = lambda i: [r["run_id"] for r in query(db_file, "select run_id from counter_history where artifact_id = ? order by run_id", [i])]
+    def history(i):
+        return [
+            r["run_id"]
+            for r in query(db_file, "select run_id from counter_history where artifact_id = ? order by run_id", [i])
+        ]
+
     assert history("org00/model-00000") == [1, 3]
     assert history("org01/model-00001") == [1]
 
@@ -70,15 +76,23 @@ def test_full_refetches_and_counters_only_lists(db_file):
         assert result.code == 0, result.stderr
         assert {r["bucket"] for r in hub.requests()[mark:]} == {"api"}
     assert query(db_file, "select downloads from artifacts where id = 'org01/model-00001'")[0]["downloads"] == 123456789
-    history = query(db_file, "select downloads from counter_history where artifact_id = 'org01/model-00001' order by run_id")
+    history = query(
+        db_file, "select downloads from counter_history where artifact_id = 'org01/model-00001' order by run_id"
+    )
     assert len(history) == 3 and history[-1]["downloads"] == 123456789
 
 
 def crawl_process(endpoint: str, db_file, *args) -> subprocess.Popen:
     env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS, HUBCRAWL_DB=str(db_file))
     env.pop("HF_TOKEN", None)
-    return subprocess.Popen([sys.executable, "-m", "hubcrawl", "crawl", "models", *args], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hubcrawl", "crawl", "models", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(predicate, timeout: float = 60) -> None:
@@ -109,14 +123,23 @@ def test_a_killed_run_loses_nothing_and_the_next_run_finishes_it(tmp_path):
         mark = len(hub.requests())
         result = hubcrawl("crawl", "models", endpoint=hub.url, db=killed_db)
         assert result.code == 0, result.stderr
-        fetched_again = {r["path"].split("/resolve/")[0].lstrip("/") for r in hub.requests()[mark:] if r["bucket"] == "resolvers"}
+        fetched_again = {
+            r["path"].split("/resolve/")[0].lstrip("/") for r in hub.requests()[mark:] if r["bucket"] == "resolvers"
+        }
         assert fetched_again and not (fetched_again & stored_cards)  # no card stored before the kill was fetched again
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=clean_db).code == 0
 
     columns = "id, sha, license, pricing, task, parameters, formats, languages, capability_text"
-    assert query(killed_db, f"select {columns} from artifacts order by id") == query(clean_db, f"select {columns} from artifacts order by id")
-    assert query(killed_db, "select artifact_id, body from cards order by artifact_id") == query(clean_db, "select artifact_id, body from cards order by artifact_id")
-    assert [r["status"] for r in query(killed_db, "select status from crawl_runs order by id")] == ["interrupted", "finished"]
+    assert query(killed_db, f"select {columns} from artifacts order by id") == query(
+        clean_db, f"select {columns} from artifacts order by id"
+    )
+    assert query(killed_db, "select artifact_id, body from cards order by artifact_id") == query(
+        clean_db, "select artifact_id, body from cards order by artifact_id"
+    )
+    assert [r["status"] for r in query(killed_db, "select status from crawl_runs order by id")] == [
+        "interrupted",
+        "finished",
+    ]
 
 
 def running(db_file) -> bool:
@@ -133,14 +156,19 @@ def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
         second = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file)
         assert second.code == 1
         assert second.stderr.strip() == "Error: another crawl is running on this database; use --wait to wait for it"
-        reader = hubcrawl("query", "select count(*) as n from artifacts", "--format", "json", endpoint=hub.url, db=db_file)
+        reader = hubcrawl(
+            "query", "select count(*) as n from artifacts", "--format", "json", endpoint=hub.url, db=db_file
+        )
         assert reader.code == 0, reader.stderr  # no "database is locked" while the crawl writes
         assert isinstance(json.loads(reader.stdout)[0]["n"], int)
         waiting = crawl_process(hub.url, db_file, "--wait")
         assert first.wait(timeout=120) == 0
         out, err = waiting.communicate(timeout=120)
         assert waiting.returncode == 0, err
-    assert [r["status"] for r in query(db_file, "select status from crawl_runs order by id")] == ["finished", "finished"]
+    assert [r["status"] for r in query(db_file, "select status from crawl_runs order by id")] == [
+        "finished",
+        "finished",
+    ]
 
 
 def test_faults_and_a_rate_limit_lose_nothing(db_file):
@@ -164,13 +192,20 @@ def test_gone_repos_stay_and_renamed_repos_keep_their_history(db_file):
     with StubHub(make_hub(5, 0)) as hub:
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
         hub.data.repos.pop(("model", "org01/model-00001"))
-        assert hubcrawl("crawl", "models", "--ids", "org01/model-00001,stub-faults/renamed-old", endpoint=hub.url, db=db_file).code == 0
+        assert (
+            hubcrawl(
+                "crawl", "models", "--ids", "org01/model-00001,stub-faults/renamed-old", endpoint=hub.url, db=db_file
+            ).code
+            == 0
+        )
     [gone] = query(db_file, "select * from artifacts where id = 'org01/model-00001'")
     assert gone["gone_at"] and json.loads(gone["record"])["id"] == "org01/model-00001"  # kept, with its last record
     assert [e["kind"] for e in json.loads(gone["errors"])] == ["repo_not_found"]
     assert query(db_file, "select count(*) as n from artifacts where id = 'stub-faults/renamed-old'")[0]["n"] == 0
     [moved] = query(db_file, "select * from artifacts where id = 'stub-faults/renamed-new'")
     assert json.loads(moved["previous_ids"]) == ["stub-faults/renamed-old"]
-    history = query(db_file, "select run_id from counter_history where artifact_id = 'stub-faults/renamed-new' order by run_id")
+    history = query(
+        db_file, "select run_id from counter_history where artifact_id = 'stub-faults/renamed-new' order by run_id"
+    )
     assert [h["run_id"] for h in history] == [1, 2]  # the history from before the rename came along
     assert query(db_file, "select count(*) as n from cards where artifact_id = 'stub-faults/renamed-new'")[0]["n"] == 1

@@ -14,7 +14,9 @@ def test_search_ranks_the_task_first_and_follows_changes(db_file):
     with StubHub(make_hub(120, 30)) as hub:
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
         assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file).code == 0
-        result = hubcrawl("search", "extractive question answering", "--format", "json", "--limit", "10", endpoint=hub.url, db=db_file)
+        result = hubcrawl(
+            "search", "extractive question answering", "--format", "json", "--limit", "10", endpoint=hub.url, db=db_file
+        )
     assert result.code == 0, result.stderr
     hits = json.loads(result.stdout)
     assert len(hits) == 10 and all(set(h) >= {"kind", "repo_id", "score", "snippet"} for h in hits)
@@ -24,7 +26,9 @@ def test_search_ranks_the_task_first_and_follows_changes(db_file):
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     assert "[question]" in hits[0]["snippet"]
 
-    datasets = json.loads(hubcrawl("search", "question", "--kind", "dataset", "--format", "json", endpoint="http://x", db=db_file).stdout)
+    datasets = json.loads(
+        hubcrawl("search", "question", "--kind", "dataset", "--format", "json", endpoint="http://x", db=db_file).stdout
+    )
     assert datasets and all(h["kind"] == "dataset" for h in datasets)
 
     # The index follows the rows: a re-derived artifact is found by its new text, not its old.

@@ -43,7 +43,9 @@ def depth(value) -> int:
 
 
 def test_json_nested_past_any_recursion_limit_loses_only_the_deep_part():
-    body = ('[{"id": "a/b", "cardData": {"deep": ' + "[" * DEEP + "]" * DEEP + '}, "likes": 3}, {"id": "c/d"}]').encode()
+    body = (
+        '[{"id": "a/b", "cardData": {"deep": ' + "[" * DEEP + "]" * DEEP + '}, "likes": 3}, {"id": "c/d"}]'
+    ).encode()
     records, cut = load_json(body, list)
     assert cut and [r["id"] for r in records] == ["a/b", "c/d"] and records[0]["likes"] == 3
     assert depth(records) <= MAX_DEPTH + 1
@@ -58,13 +60,19 @@ def test_json_that_is_not_json_of_the_expected_type():
     assert finite_number(value["c"]) is None
 
 
-@pytest.mark.parametrize("yaml_text, problem", [
-    ("a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n"
-                                                for i in range(9)), "expand"),
-    ("a: &x [*x]", "itself"),
-    ("a: " + "[" * 200 + "]" * 200, "deeper"),
-    ("a: " + "[" * 3000 + "]" * 3000, "nesting depth"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "yaml_text, problem",
+    [
+        (
+            "a: &a [x,x,x,x,x,x,x,x,x]\n"
+            + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9)),
+            "expand",
+        ),
+        ("a: &x [*x]", "itself"),
+        ("a: " + "[" * 200 + "]" * 200, "deeper"),
+        ("a: " + "[" * 3000 + "]" * 3000, "nesting depth"),
+    ],
+)
 def test_yaml_that_would_expand_or_recurse_is_refused_before_it_is_built(yaml_text, problem):
     with pytest.raises(Exception) as refused:
         load_yaml(yaml_text)
@@ -72,38 +80,92 @@ def test_yaml_that_would_expand_or_recurse_is_refused_before_it_is_built(yaml_te
 
 
 def test_yaml_values_become_plain_json():
-    data = plain_json(load_yaml("2024-01-15: a\n? 2024-01-15 10:00:00\n: b\n? !!binary aGk=\n: c\nn: .nan\n"
-                                "s: !!set {y, x}\nbig: 123456789012345678901234567890\n? null\n: d\n"))  # fmt: skip
-    assert data == {"2024-01-15": "a", "2024-01-15T10:00:00": "b", "aGk=": "c", "n": "nan", "s": ["x", "y"],
-                    "big": 123456789012345678901234567890, "null": "d"}  # fmt: skip
+    data = plain_json(
+        load_yaml(
+            "2024-01-15: a\n? 2024-01-15 10:00:00\n: b\n? !!binary aGk=\n: c\nn: .nan\n"
+            "s: !!set {y, x}\nbig: 123456789012345678901234567890\n? null\n: d\n"
+        )
+    )
+    assert data == {
+        "2024-01-15": "a",
+        "2024-01-15T10:00:00": "b",
+        "aGk=": "c",
+        "n": "nan",
+        "s": ["x", "y"],
+        "big": 123456789012345678901234567890,
+        "null": "d",
+    }
     json.dumps(data, allow_nan=False)  # valid JSON, whatever YAML held
 
 
 def test_hostile_front_matter_keeps_the_body_and_names_the_problem():
-    bomb = "---\n" + "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9)) + "---\nBody.\n"
+    bomb = (
+        "---\n"
+        + "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(9))
+        + "---\nBody.\n"
+    )
     card = parse_card("model", bomb)
-    assert card.body == "Body.\n" and card.front_matter == {} and [e["kind"] for e in card.errors] == ["card_yaml_bounds"]
-    clash = parse_card("model", "---\nlicense: mit\nignore_metadata_errors: 5\nmodel-index: 3\n---\nB\n")  # a reserved key
+    assert (
+        card.body == "Body.\n" and card.front_matter == {} and [e["kind"] for e in card.errors] == ["card_yaml_bounds"]
+    )
+    clash = parse_card(
+        "model", "---\nlicense: mit\nignore_metadata_errors: 5\nmodel-index: 3\n---\nB\n"
+    )  # a reserved key
     assert clash.front_matter["license"] == "mit" and [e["kind"] for e in clash.errors] == ["card_metadata"]
 
 
 def test_record_rules_drop_only_the_bad_fields():
-    record = {"id": "a/b", "likes": -1, "downloads": "lots", "downloadsAllTime": 2**64, "lastModified": 12345,
-              "createdAt": "2024-01-01T00:00:00.000Z", "siblings": [None, {"rfilename": "README.md"}, {"x": 1}],
-              "cardData": "a string", "tags": ["ok", 5], "gated": "sometimes", "safetensors": {"total": 2**64},
-              "pipeline_tag": "fill-mask", "newField": {"kept": True}}  # fmt: skip
+    record = {
+        "id": "a/b",
+        "likes": -1,
+        "downloads": "lots",
+        "downloadsAllTime": 2**64,
+        "lastModified": 12345,
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "siblings": [None, {"rfilename": "README.md"}, {"x": 1}],
+        "cardData": "a string",
+        "tags": ["ok", 5],
+        "gated": "sometimes",
+        "safetensors": {"total": 2**64},
+        "pipeline_tag": "fill-mask",
+        "newField": {"kept": True},
+    }
     clean, errors = check_record(record)
-    assert clean == {"id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z", "siblings": [{"rfilename": "README.md"}],
-                     "tags": ["ok"], "pipeline_tag": "fill-mask", "newField": {"kept": True}}  # fmt: skip
-    assert sorted(e["field"] for e in errors) == sorted(["likes", "downloads", "downloadsAllTime", "lastModified",
-                                                         "siblings", "cardData", "tags", "gated", "safetensors"])
+    assert clean == {
+        "id": "a/b",
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "siblings": [{"rfilename": "README.md"}],
+        "tags": ["ok"],
+        "pipeline_tag": "fill-mask",
+        "newField": {"kept": True},
+    }
+    assert sorted(e["field"] for e in errors) == sorted(
+        [
+            "likes",
+            "downloads",
+            "downloadsAllTime",
+            "lastModified",
+            "siblings",
+            "cardData",
+            "tags",
+            "gated",
+            "safetensors",
+        ]
+    )
     assert all(e["kind"] == "record_field_invalid" and len(e["detail"]) < 120 for e in errors)
 
 
 def test_a_hostile_record_still_derives_an_artifact():
-    record = {"id": "a/b", "likes": -1, "downloads": "lots", "cardData": "x", "siblings": [None],
-              "safetensors": {"parameters": {"F32": 2**70}, "total": 2**70}, "lastModified": [1]}  # fmt: skip
+    record = {
+        "id": "a/b",
+        "likes": -1,
+        "downloads": "lots",
+        "cardData": "x",
+        "siblings": [None],
+        "safetensors": {"parameters": {"F32": 2**70}, "total": 2**70},
+        "lastModified": [1],
+    }
     normalized = derive_artifact(Sources("model", "a/b", record, "2026-01-01T00:00:00Z"))
     assert normalized.artifact["id"] == "a/b" and normalized.artifact["likes"] is None
     assert normalized.artifact["parameters"] is None
@@ -119,26 +181,51 @@ def test_numbers_past_sqlites_range_cost_their_column():
 
 
 def test_card_numbers_past_range_or_digit_limits_are_no_counts():
-    body = "## Data Splits\n\n| name | train | test |\n|---|---|---|\n| default | " + "9" * 30 + " | ² |\n| x | 10 | 2 |\n"
+    body = (
+        "## Data Splits\n\n| name | train | test |\n|---|---|---|\n| default | " + "9" * 30 + " | ² |\n| x | 10 | 2 |\n"
+    )
     assert splits_from_tables(parse_card_sections(body)) == {"x": {"train": 10, "test": 2}}
-    huge = derive_artifact(Sources("model", "a/b", {"id": "a/b"}, "2026-01-01T00:00:00Z",
-                                   card=parse_card("model", "It has 99999999999 billion parameters.\n")))
+    huge = derive_artifact(
+        Sources(
+            "model",
+            "a/b",
+            {"id": "a/b"},
+            "2026-01-01T00:00:00Z",
+            card=parse_card("model", "It has 99999999999 billion parameters.\n"),
+        )
+    )
     assert huge.artifact["parameters"] is None and "value_out_of_range" in [e["kind"] for e in huge.errors]
-    endless = derive_artifact(Sources("model", "a/b", {"id": "a/b"}, "2026-01-01T00:00:00Z",
-                                      card=parse_card("model", "It has " + "9" * 5000 + " billion parameters.\n")))
+    endless = derive_artifact(
+        Sources(
+            "model",
+            "a/b",
+            {"id": "a/b"},
+            "2026-01-01T00:00:00Z",
+            card=parse_card("model", "It has " + "9" * 5000 + " billion parameters.\n"),
+        )
+    )
     assert endless.artifact["parameters"] is None
 
 
-@pytest.mark.parametrize("props, expected", [
-    ({"model": {"gguf": "a string", "config": ["a"], "likes": "many", "downloads": -5}, "discussionsStats": 5}, {}),
-    ({"dataset": {"datasetsServerInfo": {"numRows": 2**70, "formats": "parquet", "modalities": [1, "text"]}}},
-     {"viewer_modalities": ["text"]}),
-    ({"model": {"tag_objs": [{"type": "arxiv", "id": 5}, {"type": "arxiv", "id": "arxiv:1", "extra": "x"}]}},
-     {"paper_titles": [{"id": "1", "title": None}]}),
-    ({"model": {"cardError": {"errors": [{"message": 1, "path": {"a": 1}}, "x"]}}},
-     {"card_validation_errors": [{"message": "1", "path": None}]}),
-    (["props", "as", "a", "list"], {}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "props, expected",
+    [
+        ({"model": {"gguf": "a string", "config": ["a"], "likes": "many", "downloads": -5}, "discussionsStats": 5}, {}),
+        (
+            {"dataset": {"datasetsServerInfo": {"numRows": 2**70, "formats": "parquet", "modalities": [1, "text"]}}},
+            {"viewer_modalities": ["text"]},
+        ),
+        (
+            {"model": {"tag_objs": [{"type": "arxiv", "id": 5}, {"type": "arxiv", "id": "arxiv:1", "extra": "x"}]}},
+            {"paper_titles": [{"id": "1", "title": None}]},
+        ),
+        (
+            {"model": {"cardError": {"errors": [{"message": 1, "path": {"a": 1}}, "x"]}}},
+            {"card_validation_errors": [{"message": "1", "path": None}]},
+        ),
+        (["props", "as", "a", "list"], {}),
+    ],
+)
 def test_page_props_of_any_shape_give_only_well_typed_fields(props, expected):
     assert page_fields(props) == expected
 
@@ -189,14 +276,29 @@ def test_every_failure_has_a_documented_kind():
 
 
 def test_ranking_counts_only_what_is_a_count():
-    assert [count(v) for v in (5, -1, "lots", None, float("nan"), float("inf"), True, 2.5)] == [5, 0, 0, 0, 0, 0, 0, 2.5]
+    assert [count(v) for v in (5, -1, "lots", None, float("nan"), float("inf"), True, 2.5)] == [
+        5,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        2.5,
+    ]
 
 
 def test_readers_are_refused_everything_but_reading(tmp_path):
     close_db(open_db(tmp_path / "hub.db", create=True))
     reader = open_readonly(tmp_path / "hub.db", time_limit=0.2)
-    for sql in (f"attach '{tmp_path}/x.db' as x", f"vacuum into '{tmp_path}/y.db'", "delete from artifacts",
-                "pragma user_version = 3", "create temp table t (x)", "select load_extension('x')"):
+    for sql in (
+        f"attach '{tmp_path}/x.db' as x",
+        f"vacuum into '{tmp_path}/y.db'",
+        "delete from artifacts",
+        "pragma user_version = 3",
+        "create temp table t (x)",
+        "select load_extension('x')",
+    ):
         with pytest.raises(DatabaseError):
             run_query(reader, sql)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.db"]

@@ -157,23 +157,29 @@ def model_training_data(f, sections, evals, urls):
             evidence.append(quote_evidence(section, sentence, urls["card"]))
             text += f" The card adds: “{sentence}”"
         out.append(capability(f"trained on {name_list(f['datasets'], 2)}", text, evidence, "training_data"))
-        if f["task"] == "question-answering" and any("squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]):
-            out.append(capability(
-                "detects unanswerable questions",
-                "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
-                "model is trained to return no span when the passage holds no answer.",
-                [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
-                "training_data",
-            ))  # fmt: skip
+        if f["task"] == "question-answering" and any(
+            "squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]
+        ):
+            out.append(
+                capability(
+                    "detects unanswerable questions",
+                    "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
+                    "model is trained to return no span when the passage holds no answer.",
+                    [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
+                    "training_data",
+                )
+            )
     if f["base_models"]:
         relation = "quantized from" if any(t.startswith("base_model:quantized:") for t in f["tags"]) else "built on"
         evidence = [field_evidence("base_models", f["base_models"], urls["api"] or urls["card"])]
-        out.append(capability(
-            f"{relation} {f['base_models'][0]}",
-            f"It is {relation} {name_list(f['base_models'])}, so it inherits that model's architecture and pretraining.",
-            evidence,
-            "base_model",
-        ))  # fmt: skip
+        out.append(
+            capability(
+                f"{relation} {f['base_models'][0]}",
+                f"It is {relation} {name_list(f['base_models'])}, so it inherits that model's architecture and pretraining.",
+                evidence,
+                "base_model",
+            )
+        )
     return out
 
 
@@ -191,41 +197,73 @@ def model_evals(f, sections, evals, urls):
             display = f"{e['value']:.4g}"
             where = ", ".join(x for x in (e["config"], f"{e['split']} split" if e["split"] else None) if x)
             phrases.append(f"{e['metric_name'] or e['metric']} {display}" + (f" ({where})" if where else ""))
-            evidence.append({"source": "card" if e["source"] == "model-index" else "api", "field": e["source"],
-                             "value": e["value"], "display": display, "dataset": dataset, "metric": e["metric"],
-                             "config": e["config"], "split": e["split"], "verified": e["verified"],
-                             "url": urls["card"] if e["source"] == "model-index" else urls["api"]})  # fmt: skip
+            evidence.append(
+                {
+                    "source": "card" if e["source"] == "model-index" else "api",
+                    "field": e["source"],
+                    "value": e["value"],
+                    "display": display,
+                    "dataset": dataset,
+                    "metric": e["metric"],
+                    "config": e["config"],
+                    "split": e["split"],
+                    "verified": e["verified"],
+                    "url": urls["card"] if e["source"] == "model-index" else urls["api"],
+                }
+            )
         verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""
-        out.append(capability(
-            f"reported results on {dataset}",
-            f"Its evaluation reports {'; '.join(phrases)} on {dataset}.{verified}",
-            evidence, "evals"))  # fmt: skip
+        out.append(
+            capability(
+                f"reported results on {dataset}",
+                f"Its evaluation reports {'; '.join(phrases)} on {dataset}.{verified}",
+                evidence,
+                "evals",
+            )
+        )
     return out
 
 
 def model_formats(f, sections, evals, urls):
     formats = f["formats"]
     source = f["provenance"].get("formats") or "files"
-    evidence = [field_evidence("formats", formats, urls["card"] if source == "card" else urls["api"],
-                               source="card" if source == "card" else "api")]
+    evidence = [
+        field_evidence(
+            "formats",
+            formats,
+            urls["card"] if source == "card" else urls["api"],
+            source="card" if source == "card" else "api",
+        )
+    ]
     out = []
     weights = [x for x in formats if x not in ("GGUF",)]
     if len(weights) >= 2:
-        out.append(capability(
-            "multi-framework deployment",
-            f"Weights are published as {name_list(weights, 8)}, so one checkpoint serves several runtimes "
-            "without conversion.",
-            evidence, "formats"))  # fmt: skip
+        out.append(
+            capability(
+                "multi-framework deployment",
+                f"Weights are published as {name_list(weights, 8)}, so one checkpoint serves several runtimes "
+                "without conversion.",
+                evidence,
+                "formats",
+            )
+        )
     if "GGUF" in formats:
-        out.append(capability(
-            "local inference from GGUF files",
-            "Ships GGUF files, the format llama.cpp and compatible local runtimes load directly.",
-            evidence, "formats"))  # fmt: skip
+        out.append(
+            capability(
+                "local inference from GGUF files",
+                "Ships GGUF files, the format llama.cpp and compatible local runtimes load directly.",
+                evidence,
+                "formats",
+            )
+        )
     if "ONNX" in formats and (f["library_name"] or "") == "transformers.js":
-        out.append(capability(
-            "in-browser inference with Transformers.js",
-            "ONNX weights packaged for the transformers.js library, which runs models in the browser or Node.js.",
-            evidence + [field_evidence("library_name", f["library_name"], urls["api"] or urls["card"])], "formats"))  # fmt: skip
+        out.append(
+            capability(
+                "in-browser inference with Transformers.js",
+                "ONNX weights packaged for the transformers.js library, which runs models in the browser or Node.js.",
+                evidence + [field_evidence("library_name", f["library_name"], urls["api"] or urls["card"])],
+                "formats",
+            )
+        )
     return out
 
 
@@ -235,13 +273,24 @@ def model_size(f, sections, evals, urls):
         return None
     source = f["provenance"].get("parameters") or "api"
     display = human_count(n)
-    evidence = [field_evidence("parameters", n, urls["card"] if source.startswith("card") else urls["api"],
-                               source="card" if source.startswith("card") else "api", display=display)]
+    evidence = [
+        field_evidence(
+            "parameters",
+            n,
+            urls["card"] if source.startswith("card") else urls["api"],
+            source="card" if source.startswith("card") else "api",
+            display=display,
+        )
+    ]
     if source.startswith("card"):
         evidence[0]["quote"] = source.split(": ", 1)[-1]
     size_word = "compact" if n < 500_000_000 else "mid-sized" if n < 10_000_000_000 else "large"
     origin = "as its card states" if source.startswith("card") else f"counted in its {source.split('.')[0]} metadata"
-    return [capability(f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence, "size")]
+    return [
+        capability(
+            f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence, "size"
+        )
+    ]
 
 
 def languages_capability(f, sections, evals, urls):
@@ -250,11 +299,19 @@ def languages_capability(f, sections, evals, urls):
         return None
     evidence = [field_evidence("languages", langs, urls["api"] or urls["card"], display=str(len(langs)))]
     if len(langs) == 1:
-        return [capability(f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence, "languages")]
-    return [capability(
-        f"multilingual ({len(langs)} languages)",
-        f"Its metadata declares {len(langs)} languages: {name_list(langs, 8)}.",
-        evidence, "languages")]  # fmt: skip
+        return [
+            capability(
+                f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence, "languages"
+            )
+        ]
+    return [
+        capability(
+            f"multilingual ({len(langs)} languages)",
+            f"Its metadata declares {len(langs)} languages: {name_list(langs, 8)}.",
+            evidence,
+            "languages",
+        )
+    ]
 
 
 LIMITATION_WORDS = re.compile(r"\b(not|limit\w*|bias\w*|risk\w*|cannot|should|may|only|out-of-scope|harm\w*)\b", re.I)
@@ -263,16 +320,29 @@ LIMITATION_WORDS = re.compile(r"\b(not|limit\w*|bias\w*|risk\w*|cannot|should|ma
 def uses_and_limits(f, sections, evals, urls):
     """Quotes from the card's uses and limitations sections; a shared "uses & limitations" section
     gives its limiting sentences to the limitations capability, the others to uses."""
-    uses = [(sec, s) for sec, s in first_sentences(sections, ("intended_uses",), 6)
-            if "limitations" not in sec.kinds or not LIMITATION_WORDS.search(s)][:2]
-    limits = [(sec, s) for sec, s in first_sentences(sections, ("limitations",), 6)
-              if (sec, s) not in uses and ("intended_uses" not in sec.kinds or LIMITATION_WORDS.search(s))][:2]
+    uses = [
+        (sec, s)
+        for sec, s in first_sentences(sections, ("intended_uses",), 6)
+        if "limitations" not in sec.kinds or not LIMITATION_WORDS.search(s)
+    ][:2]
+    limits = [
+        (sec, s)
+        for sec, s in first_sentences(sections, ("limitations",), 6)
+        if (sec, s) not in uses and ("intended_uses" not in sec.kinds or LIMITATION_WORDS.search(s))
+    ][:2]
     out = []
     for quoted, title in ((uses, "documented intended uses"), (limits, "documented limitations")):
         if quoted:
             text = " ".join(f"“{s}”" for _, s in quoted)
             aspect = "uses" if "uses" in title else "limitations"
-            out.append(capability(title, f"The card states: {text}", [quote_evidence(sec, s, urls["card"]) for sec, s in quoted], aspect))
+            out.append(
+                capability(
+                    title,
+                    f"The card states: {text}",
+                    [quote_evidence(sec, s, urls["card"]) for sec, s in quoted],
+                    aspect,
+                )
+            )
     return out
 
 
@@ -280,11 +350,21 @@ def hosted_inference(f, sections, evals, urls):
     mode = f.get("inference")
     if mode == "warm":
         text = "The Hub reports it warm for serverless inference: it can be called over HTTP without deploying it."
-        return [capability("hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])], "inference")]
+        return [
+            capability(
+                "hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])], "inference"
+            )
+        ]
     if mode == "endpoints":
         text = "Tagged endpoints_compatible: it deploys to Hugging Face Inference Endpoints without custom code."
-        return [capability("one-click deployment to Inference Endpoints", text,
-                           [field_evidence("tags", "endpoints_compatible", urls["api"])], "inference")]
+        return [
+            capability(
+                "one-click deployment to Inference Endpoints",
+                text,
+                [field_evidence("tags", "endpoints_compatible", urls["api"])],
+                "inference",
+            )
+        ]
     return None
 
 
@@ -303,7 +383,11 @@ def dataset_contents(f, sections, evals, urls):
     for section, sentence in described:
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"“{sentence}”")
-    title = DATASET_TASK_TITLES.get(tasks[0], f"data for {tasks[0].replace('-', ' ')}") if tasks else "contents stated in its card"
+    title = (
+        DATASET_TASK_TITLES.get(tasks[0], f"data for {tasks[0].replace('-', ' ')}")
+        if tasks
+        else "contents stated in its card"
+    )
     return [capability(title, " ".join(parts), evidence, "task")]
 
 
@@ -315,19 +399,27 @@ def dataset_scale(f, sections, evals, urls):
     if rows:
         source = f["provenance_rows"] or "card dataset_info"
         url = urls["page"] if source.startswith("page") else urls["api"] or urls["card"]
-        evidence.append(field_evidence("rows", rows, url, source="page" if source.startswith("page") else "card",
-                                       display=f"{rows:,}"))
+        evidence.append(
+            field_evidence(
+                "rows", rows, url, source="page" if source.startswith("page") else "card", display=f"{rows:,}"
+            )
+        )
         parts.append(f"{rows:,} examples ({source})")
         if splits and not source.startswith("page"):
             split_text = []
             for config, by_split in list(splits.items())[:3]:
                 listed = ", ".join(f"{name} {n:,}" for name, n in by_split.items())
                 split_text.append(f"{config}: {listed}" if len(splits) > 1 else listed)
-            evidence.append(field_evidence("splits", splits, urls["api"] or urls["card"], source="card",
-                                           display="; ".join(split_text)))
+            evidence.append(
+                field_evidence(
+                    "splits", splits, urls["api"] or urls["card"], source="card", display="; ".join(split_text)
+                )
+            )
             parts[-1] += f", split as {'; '.join(split_text)}"
     if f.get("bytes"):
-        evidence.append(field_evidence("bytes", f["bytes"], urls["api"] or urls["card"], source="card", display=f"{f['bytes']:,}"))
+        evidence.append(
+            field_evidence("bytes", f["bytes"], urls["api"] or urls["card"], source="card", display=f"{f['bytes']:,}")
+        )
         parts.append(f"{f['bytes']:,} bytes of data")
     if f.get("size_categories"):
         evidence.append(field_evidence("size_categories", f["size_categories"], urls["api"] or urls["card"]))
@@ -346,7 +438,9 @@ def dataset_curation(f, sections, evals, urls):
         for paragraph in section.paragraphs if searchable else []:
             for sentence in prose_sentences(paragraph):
                 lowered = sentence.lower()
-                hits = [p for p, words in CURATION_TERMS.items() if any(w in lowered for w in words) and p not in practices]
+                hits = [
+                    p for p, words in CURATION_TERMS.items() if any(w in lowered for w in words) and p not in practices
+                ]
                 if hits and len(out_evidence) < 3:
                     practices += hits
                     out_evidence.append(quote_evidence(section, sentence, urls["card"]))
@@ -386,17 +480,38 @@ def dataset_configs(f, sections, evals, urls):
     configs = f.get("configs") or []
     if len(configs) < 2:
         return None
-    evidence = [field_evidence("configs", configs, urls["api"] or urls["card"], source="card", display=str(len(configs)))]
-    return [capability(
-        f"{len(configs)} configurations",
-        f"It comes in {len(configs)} configurations: {name_list(configs, 12)}.",
-        evidence, "configs")]  # fmt: skip
+    evidence = [
+        field_evidence("configs", configs, urls["api"] or urls["card"], source="card", display=str(len(configs)))
+    ]
+    return [
+        capability(
+            f"{len(configs)} configurations",
+            f"It comes in {len(configs)} configurations: {name_list(configs, 12)}.",
+            evidence,
+            "configs",
+        )
+    ]
 
 
-MODEL_BUILDERS = [model_task, model_training_data, model_evals, model_size, model_formats, languages_capability,
-                  uses_and_limits, hosted_inference]  # fmt: skip
-DATASET_BUILDERS = [dataset_contents, dataset_scale, dataset_curation, languages_capability, dataset_access,
-                    dataset_configs, uses_and_limits]  # fmt: skip
+MODEL_BUILDERS = [
+    model_task,
+    model_training_data,
+    model_evals,
+    model_size,
+    model_formats,
+    languages_capability,
+    uses_and_limits,
+    hosted_inference,
+]
+DATASET_BUILDERS = [
+    dataset_contents,
+    dataset_scale,
+    dataset_curation,
+    languages_capability,
+    dataset_access,
+    dataset_configs,
+    uses_and_limits,
+]
 
 
 def numbers_in(text: str) -> list[str]:

@@ -62,13 +62,19 @@ def parse_card(kind: str, text: str) -> ParsedCard:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         kind_of = "card_yaml_bounds" if isinstance(exc, YamlBoundsError) else "card_yaml"
-        return ParsedCard({}, body, True, readable=False,
-                          errors=[problem(kind_of, f"invalid YAML front matter: {problem_text}{where}")])
+        return ParsedCard(
+            {},
+            body,
+            True,
+            readable=False,
+            errors=[problem(kind_of, f"invalid YAML front matter: {problem_text}{where}")],
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return ParsedCard({}, body, True, readable=False,
-                          errors=[problem("card_not_mapping", "front matter is not a mapping")])
+        return ParsedCard(
+            {}, body, True, readable=False, errors=[problem("card_not_mapping", "front matter is not a mapping")]
+        )
     front_matter, errors = card_metadata(kind, plain_json(data))
     return ParsedCard(front_matter, body, True, readable=True, errors=errors)
 
@@ -94,20 +100,50 @@ def card_metadata(kind: str, front: dict) -> tuple[dict, list[dict]]:
 
 # Standard card sections, recognised by words in their headings (a heading may name several).
 SECTION_KEYWORDS = {
-    "description": ("description", "summary", "overview", "model details", "about", "introduction",
-                    "dataset card for", "what is"),
-    "intended_uses": ("intended use", "uses", "how to use", "usage", "direct use", "use case", "applications",
-                      "supported tasks"),
+    "description": (
+        "description",
+        "summary",
+        "overview",
+        "model details",
+        "about",
+        "introduction",
+        "dataset card for",
+        "what is",
+    ),
+    "intended_uses": (
+        "intended use",
+        "uses",
+        "how to use",
+        "usage",
+        "direct use",
+        "use case",
+        "applications",
+        "supported tasks",
+    ),
     "limitations": ("limitation", "bias", "risk", "out-of-scope", "ethic", "caveat", "safety"),
-    "training_data": ("training data", "training procedure", "training", "pretraining", "source data",
-                      "data collection", "dataset creation"),
+    "training_data": (
+        "training data",
+        "training procedure",
+        "training",
+        "pretraining",
+        "source data",
+        "data collection",
+        "dataset creation",
+    ),
     "evaluation": ("evaluation", "results", "benchmark", "performance", "metrics"),
     "citation": ("citation", "bibtex", "cite", "reference"),
     "license": ("licens",),
-    "curation": ("curation", "preprocess", "filtering", "dedup", "personal and sensitive", "annotation",
-                 "collection process"),
+    "curation": (
+        "curation",
+        "preprocess",
+        "filtering",
+        "dedup",
+        "personal and sensitive",
+        "annotation",
+        "collection process",
+    ),
     "structure": ("dataset structure", "data fields", "data splits", "data instances", "data structure"),
-}  # fmt: skip
+}
 MARKDOWN = MarkdownIt("commonmark").enable("table")  # built once: building it costs more than a parse
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
@@ -151,7 +187,7 @@ def parse_card_sections(body: str) -> list[Section]:
                 sections[-1].tables[-1][-1].append(text)
             elif text:
                 sections[-1].paragraphs.append(text)
-    for section, token in zip(sections[1:], (t for t in tokens if t.type == "heading_open")):
+    for section, token in zip(sections[1:], (t for t in tokens if t.type == "heading_open"), strict=False):
         section.level = int(token.tag[1])
     return [s for s in sections if s.title or s.paragraphs or s.tables]
 
@@ -170,7 +206,7 @@ def splits_from_tables(sections: list[Section]) -> dict[str, dict[str, int]]:
                 cells = [c.replace(",", "").strip() for c in row[1:]]
                 # ASCII digits only, and no more than a count can have ("²" is a digit to str.isdigit)
                 if len(cells) == len(header) and all(c.isascii() and c.isdigit() and len(c) <= 19 for c in cells):
-                    splits[row[0].strip()] = {h: int(c) for h, c in zip(header, cells)}
+                    splits[row[0].strip()] = {h: int(c) for h, c in zip(header, cells, strict=True)}
     return splits
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from dataclasses import replace
 import functools
-import hashlib
 import io
 import json
 import math
@@ -14,34 +12,34 @@ import os
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 from tabulate import tabulate
 
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from hubcrawl.crawler.items import URL_PREFIX
-from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
-from hubcrawl.spiders.args import CrawlArgs
 from hubcrawl.db import (
     EXPORTABLE,
+    DatabaseError,
     close_db,
     comparison_records,
+    eval_rows,
     export_rows,
-    ranked_artifacts,
-    DatabaseError,
     find_artifacts,
     finish_run,
-    eval_rows,
     get_artifact,
     get_capabilities,
+    get_run,
     get_scores,
     interrupt_stale_runs,
-    get_run,
     list_runs,
     open_db,
     open_readonly,
+    ranked_artifacts,
     run_query,
     save_artifacts,
     save_comparisons,
@@ -50,6 +48,7 @@ from hubcrawl.db import (
     stored_sources,
     times_matched,
 )
+from hubcrawl.spiders.args import CrawlArgs
 
 READER_TIME_LIMIT = 60.0  # seconds a reading statement may run (`query --time-limit` changes it)
 SCORE_KEYS = ("overall", "adoption", "quality", "ecosystem", "match_graph")
@@ -126,8 +125,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a bug still ends in one line; HUBCRAWL_DEBUG=1 shows the traceback
         if os.environ.get("HUBCRAWL_DEBUG"):
             raise
-        print(f"Error: internal error: {exc.__class__.__name__}: {printable(str(exc))[:300]} "
-              "(HUBCRAWL_DEBUG=1 shows where)", file=sys.stderr)  # fmt: skip
+        print(
+            f"Error: internal error: {exc.__class__.__name__}: {printable(str(exc))[:300]} "
+            "(HUBCRAWL_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
         sys.exit(1)
 
 
@@ -145,7 +147,9 @@ def cli():
 @click.option("--ids", help="Explicit repos, comma-separated (per-repo info endpoint).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many repos per kind (pages: in all).")
 @click.option("--full", is_flag=True, help="A complete pass: the whole listing, every card fetched again.")
-@click.option("--counters", is_flag=True, help="Only refresh downloads and likes of all repos (listing pages, no cards).")
+@click.option(
+    "--counters", is_flag=True, help="Only refresh downloads and likes of all repos (listing pages, no cards)."
+)
 @click.option("--wait", is_flag=True, help="If another crawl holds the database, wait for it instead of exiting.")
 @db_option
 @one_line_errors
@@ -163,8 +167,9 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     # Everything a run needs is checked before it starts: a bad setting is one line, not a hung crawl.
     endpoint = hub_endpoint()
     hub_budgets()
-    args = CrawlArgs.parse(search=search, author=author, filters=list(filters), ids=ids, limit=limit, full=full,
-                           counters=counters)  # fmt: skip
+    args = CrawlArgs.parse(
+        search=search, author=author, filters=list(filters), ids=ids, limit=limit, full=full, counters=counters
+    )
     path = db_path(db)
     database = open_db(path, create=True)
     try:
@@ -179,8 +184,10 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
         run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=args.ledger(), started_at=now_iso())
 
         settings = scrapy_settings(get_project_settings())
-        settings.setdict({"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True,
-                          "LOG_LEVEL": "WARNING"}, priority="cmdline")  # fmt: skip
+        settings.setdict(
+            {"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True, "LOG_LEVEL": "WARNING"},
+            priority="cmdline",
+        )
         process = CrawlerProcess(settings)
         started = time.monotonic()
         spider_args = {name: mine for name in names if (mine := spider_arguments(name, what, args))}
@@ -190,9 +197,11 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
         listings = [process.crawl(c, args=spider_args[n]) for n, c in crawlers.items() if n != "pages"]
         chain = defer.DeferredList(listings, consumeErrors=True) if listings else defer.succeed(None)
         if "pages" in crawlers:
+
             def crawl_pages(_):
                 if all(finish_reason(c) == "finished" for n, c in crawlers.items() if n != "pages"):
                     return process.crawl(crawlers["pages"], args=spider_args["pages"])
+
             chain.addCallback(crawl_pages)
         chain.addBoth(stop_reactor)
         process.start(stop_after_crawl=False)  # SIGTERM / Ctrl-C: Scrapy stops the crawlers gracefully, then here
@@ -252,8 +261,11 @@ def spider_arguments(name: str, what: str, args: CrawlArgs) -> CrawlArgs | None:
         limit = args.limit or (None if what == "pages" else hub_budgets()["pages"][0])
         return CrawlArgs(ids=args.ids, limit=limit, full=args.full)
     if args.ids:
-        mine = tuple(i.removeprefix("datasets/") for i in args.ids
-                     if what != "all" or i.startswith("datasets/") == (name == "datasets"))  # fmt: skip
+        mine = tuple(
+            i.removeprefix("datasets/")
+            for i in args.ids
+            if what != "all" or i.startswith("datasets/") == (name == "datasets")
+        )
         return CrawlArgs(ids=mine, limit=args.limit) if mine else None
     return replace(args, ids=())
 
@@ -321,13 +333,23 @@ def rank(db):
     started = time.monotonic()
     counts = rank_database(database)
     close_db(database)
-    emit(f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s")
+    emit(
+        f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s"
+    )
 
 
 @cli.command()
 @click.argument("identifiers", nargs=-1)
-@click.option("--all", "compare_all", is_flag=True, help="Records for each artifact's strongest match-graph neighbours.")
-@click.option("--per-artifact", type=click.IntRange(min=1), default=5, show_default=True, help="With --all: neighbours per artifact.")
+@click.option(
+    "--all", "compare_all", is_flag=True, help="Records for each artifact's strongest match-graph neighbours."
+)
+@click.option(
+    "--per-artifact",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="With --all: neighbours per artifact.",
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md")
 @db_option
 @one_line_errors
@@ -371,8 +393,10 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     save_comparisons(database, batch)
     written += len(batch)
     close_db(database)
-    emit(f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
-               f"in {time.monotonic() - started:.1f}s")
+    emit(
+        f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
+        f"in {time.monotonic() - started:.1f}s"
+    )
 
 
 @cli.command()
@@ -396,7 +420,9 @@ def search(text, kind, limit, fmt, db):
 @cli.command()
 @click.argument("table", type=click.Choice(EXPORTABLE), default="artifacts")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout).")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
+)
 @db_option
 @one_line_errors
 def export(table, fmt, output, db):
@@ -429,7 +455,13 @@ def metadata(db):
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="Artifacts with pages, best-scored first.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Artifacts with pages, best-scored first.",
+)
 @db_option
 @one_line_errors
 def site(out_dir, limit, db):
@@ -482,8 +514,13 @@ def write_page(path: Path, html: str) -> None:
 @cli.command()
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=READER_TIME_LIMIT, show_default=True,
-              help="Stop the query after this many seconds (0: no limit).")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    default=READER_TIME_LIMIT,
+    show_default=True,
+    help="Stop the query after this many seconds (0: no limit).",
+)
 @db_option
 @one_line_errors
 def query(sql, fmt, time_limit, db):
@@ -495,7 +532,7 @@ def query(sql, fmt, time_limit, db):
 
 def render_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "json":
-        return json_text([dict(zip(columns, row)) for row in rows])
+        return json_text([dict(zip(columns, row, strict=True)) for row in rows])
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -551,7 +588,8 @@ def resolve_identifier(database, identifier: str) -> dict:
     if len(matches) > 1:
         raise click.ClickException(
             f"{identifier!r} names both a model and a dataset: say {identifier} or datasets/{identifier}"
-            if not identifier.startswith("datasets/") else f"{identifier!r} is ambiguous"
+            if not identifier.startswith("datasets/")
+            else f"{identifier!r} is ambiguous"
         )
     return matches[0]
 
@@ -583,7 +621,9 @@ def artifact_view(database, artifact: dict) -> dict:
         "datasets": artifact["datasets"] or [],
         "libraries": artifact["libraries"] or [],
         "capabilities": get_capabilities(database, artifact["id"]),
-        "eval_results": [{k: v for k, v in e.items() if k != "artifact_id"} for e in eval_rows(database, artifact["id"])],
+        "eval_results": [
+            {k: v for k, v in e.items() if k != "artifact_id"} for e in eval_rows(database, artifact["id"])
+        ],
         "scores": get_scores(database, artifact["id"]) or dict.fromkeys(SCORE_KEYS),
         "times_matched": times_matched(database, artifact["id"]),
         "errors": artifact["errors"] or [],

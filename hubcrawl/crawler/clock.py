@@ -5,7 +5,7 @@ Normalizers never call `now()`: the time a thing was fetched comes in with it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from huggingface_hub.utils import parse_datetime
 
@@ -14,11 +14,11 @@ from hubcrawl.crawler.validate import check_date
 
 def now_iso() -> str:
     """Now, UTC, to the second: when a row was fetched, a run started, a score was made."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_iso(value) -> datetime | None:
@@ -28,4 +28,4 @@ def parse_iso(value) -> datetime | None:
 
 def iso_z(value: datetime) -> str:
     """The Hub's own format (`…T10:00:00.000Z`), so stored marks compare with `lastModified` as text."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

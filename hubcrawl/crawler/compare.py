@@ -13,14 +13,29 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from hubcrawl.crawler.capabilities import human_count
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
-PEER_COLUMNS = ("id", "kind", "repo_id", "sha", "task", "downloads", "parameters", "formats", "languages", "rows",
-                "configs", "card_sections", "datasets", "base_models", "inference", "pricing")  # fmt: skip
+PEER_COLUMNS = (
+    "id",
+    "kind",
+    "repo_id",
+    "sha",
+    "task",
+    "downloads",
+    "parameters",
+    "formats",
+    "languages",
+    "rows",
+    "configs",
+    "card_sections",
+    "datasets",
+    "base_models",
+    "inference",
+    "pricing",
+)
 DOWNLOADS_WINDOW_DAYS = 30  # the Hub's `downloads` counts the last 30 days
 
 
@@ -98,7 +113,9 @@ class Comparator:
         """An artifact's capabilities with their Unique / vs alternatives lines (computed once)."""
         if artifact_id not in self.sides:
             a = self.artifacts[artifact_id]
-            self.sides[artifact_id] = [dict(cap, **self.lines(a, cap["aspect"])) for cap in self.capabilities[artifact_id]]
+            self.sides[artifact_id] = [
+                dict(cap, **self.lines(a, cap["aspect"])) for cap in self.capabilities[artifact_id]
+            ]
         return self.sides[artifact_id]
 
     def fragment(self, artifact_id: str) -> tuple[str, str]:
@@ -125,9 +142,16 @@ class Comparator:
         return {
             "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
             "vs_alternatives": f"{downloads:,} downloads vs a peer median of {fmt(peer_median)} across {n} peers.",
-            "basis": {"measure": "downloads", "value": downloads, "rank": rank, "group_size": n + 1,
-                      "peer_median": peer_median, "peers": n, "window_days": DOWNLOADS_WINDOW_DAYS},
-        }  # fmt: skip
+            "basis": {
+                "measure": "downloads",
+                "value": downloads,
+                "rank": rank,
+                "group_size": n + 1,
+                "peer_median": peer_median,
+                "peers": n,
+                "window_days": DOWNLOADS_WINDOW_DAYS,
+            },
+        }
 
     def numeric_lines(self, a, g, n, group, measure: str, noun: str):
         value = a[measure] if measure in ("parameters", "rows") else len(a[measure] or [])
@@ -143,9 +167,14 @@ class Comparator:
         return {
             "unique": f"{fmt(value)} {plural(noun, value)}: more than {share}% of the {stating} peers ({group}) that state it.",
             "vs_alternatives": f"{fmt(value)} {plural(noun, value)} vs a peer median of {fmt(peer_median)} ({stating} peers).",
-            "basis": {"measure": measure, "value": value, "peer_median": peer_median, "peers": stating,
-                      "share_below": share},
-        }  # fmt: skip
+            "basis": {
+                "measure": measure,
+                "value": value,
+                "peer_median": peer_median,
+                "peers": stating,
+                "share_below": share,
+            },
+        }
 
     def lines_size(self, a, g, n, group):
         return self.numeric_lines(a, g, n, group, "parameters", "parameters")
@@ -170,9 +199,16 @@ class Comparator:
         return {
             "unique": f"Ships {rarest}, which {shares[rarest]} of {n} peers ({pct(shares[rarest], n)}%) also ship.",
             "vs_alternatives": f"{len(own)} formats vs {fmt(typical)} for the typical peer ({n} {group}).",
-            "basis": {"measure": "formats", "format": rarest, "peers_with": shares[rarest], "peers": n,
-                      "share": pct(shares[rarest], n), "value": len(own), "peer_median": typical},
-        }  # fmt: skip
+            "basis": {
+                "measure": "formats",
+                "format": rarest,
+                "peers_with": shares[rarest],
+                "peers": n,
+                "share": pct(shares[rarest], n),
+                "value": len(own),
+                "peer_median": typical,
+            },
+        }
 
     def lines_evals(self, a, g, n, group):
         results = self.evals.get(a["id"]) or []
@@ -182,16 +218,32 @@ class Comparator:
         reported = self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
         if len(reported) < 2:
             text = f"No other {group} reports {e['metric']} on {e['dataset']}."
-            return {"unique": text, "vs_alternatives": text,
-                    "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"], "peers": 0}}
+            return {
+                "unique": text,
+                "vs_alternatives": text,
+                "basis": {
+                    "measure": "eval",
+                    "dataset": e["dataset"],
+                    "metric": e["metric"],
+                    "value": e["value"],
+                    "peers": 0,
+                },
+            }
         below = bisect.bisect_left(reported, e["value"])
         peer_median = median_without(reported, e["value"])
         return {
             "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: above {below} of the {len(reported) - 1} peers that report it.",
             "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset and metric.",
-            "basis": {"measure": "eval", "dataset": e["dataset"], "metric": e["metric"], "value": e["value"],
-                      "peers": len(reported) - 1, "peers_below": below, "peer_median": peer_median},
-        }  # fmt: skip
+            "basis": {
+                "measure": "eval",
+                "dataset": e["dataset"],
+                "metric": e["metric"],
+                "value": e["value"],
+                "peers": len(reported) - 1,
+                "peers_below": below,
+                "peer_median": peer_median,
+            },
+        }
 
     def shared_lines(self, a, g, n, group, measure: str, noun: str):
         own = a[measure] or []
@@ -204,7 +256,7 @@ class Comparator:
             "unique": f"{shared} of {n} peers also list {name} as {noun}.",
             "vs_alternatives": f"{pct(shared, n)}% of {group} share {name}; the rest list other {noun}.",
             "basis": {"measure": measure, "name": name, "peers_with": shared, "peers": n, "share": pct(shared, n)},
-        }  # fmt: skip
+        }
 
     def lines_training_data(self, a, g, n, group):
         return self.shared_lines(a, g, n, group, "datasets", "training data")
@@ -218,9 +270,14 @@ class Comparator:
         return {
             "unique": f"Documents {noun}, as {peers_with} of {n} peers ({pct(peers_with, n)}%) do.",
             "vs_alternatives": f"{pct(peers_with, n)}% of {group} have a card section on {noun}.",
-            "basis": {"measure": "card_section", "section": section, "peers_with": peers_with, "peers": n,
-                      "share": pct(peers_with, n)},
-        }  # fmt: skip
+            "basis": {
+                "measure": "card_section",
+                "section": section,
+                "peers_with": peers_with,
+                "peers": n,
+                "share": pct(peers_with, n),
+            },
+        }
 
     def lines_uses(self, a, g, n, group):
         return self.section_lines(a, g, n, group, "intended_uses", "intended uses")
@@ -236,9 +293,15 @@ class Comparator:
         return {
             "unique": f"{peers_with} of {n} peers ({pct(peers_with, n)}%) offer the same hosted inference ({a['inference']}).",
             "vs_alternatives": f"Deployable without custom serving code, unlike {n - peers_with} of {n} {group}.",
-            "basis": {"measure": "inference", "mode": a["inference"], "peers_with": peers_with, "peers": n,
-                      "share": pct(peers_with, n), "peers_without": n - peers_with},
-        }  # fmt: skip
+            "basis": {
+                "measure": "inference",
+                "mode": a["inference"],
+                "peers_with": peers_with,
+                "peers": n,
+                "share": pct(peers_with, n),
+                "peers_without": n - peers_with,
+            },
+        }
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -257,8 +320,13 @@ class Comparator:
             return False
         sa, sb = self.scores[a_id], self.scores[b_id]
         made_from = (old["a_sha"], old["b_sha"], old["a_overall"], old["b_overall"], old["method_version"])
-        return made_from == (self.artifacts[a_id]["sha"], self.artifacts[b_id]["sha"], sa["overall"], sb["overall"],
-                             sa["method_version"])  # fmt: skip
+        return made_from == (
+            self.artifacts[a_id]["sha"],
+            self.artifacts[b_id]["sha"],
+            sa["overall"],
+            sb["overall"],
+            sa["method_version"],
+        )
 
     def record(self, a_id: str, b_id: str, times_matched: Counter | None = None) -> dict:
         a, b = self.artifacts[a_id], self.artifacts[b_id]
@@ -270,13 +338,19 @@ class Comparator:
         caps_a, caps_b = self.side(a_id), self.side(b_id)
         features = [
             {"name": "Type", "a": a["kind"].capitalize(), "b": b["kind"].capitalize()},
-            {"name": "Score", "a": f"{sa['overall']:g}/100", "b": f"{sb['overall']:g}/100",
-             "a_value": sa["overall"], "b_value": sb["overall"]},
-        ]  # fmt: skip
+            {
+                "name": "Score",
+                "a": f"{sa['overall']:g}/100",
+                "b": f"{sb['overall']:g}/100",
+                "a_value": sa["overall"],
+                "b_value": sb["overall"],
+            },
+        ]
         for part in PARTS:
             leads = lead(sa[part], sb[part])
-            features.append({"name": PART_LABELS[part], "a": leads[0], "b": leads[1],
-                             "a_value": sa[part], "b_value": sb[part]})  # fmt: skip
+            features.append(
+                {"name": PART_LABELS[part], "a": leads[0], "b": leads[1], "a_value": sa[part], "b_value": sb[part]}
+            )
         features += [
             {"name": "Pricing", "a": a["pricing"], "b": b["pricing"]},
             {"name": "Capabilities", "a": f"{len(caps_a)} decomposed", "b": f"{len(caps_b)} decomposed"},
@@ -285,8 +359,11 @@ class Comparator:
         winner, loser = (name_a, name_b) if sa["overall"] >= sb["overall"] else (name_b, name_a)
         hi, lo = max(sa["overall"], sb["overall"]), min(sa["overall"], sb["overall"])
         tied = sa["overall"] == sb["overall"]
-        summary = (f"{name_a} and {name_b} tie at {hi:g}/100." if tied
-                   else f"{winner} ranks higher at {hi:g}/100 vs {loser} at {lo:g}/100.")
+        summary = (
+            f"{name_a} and {name_b} tie at {hi:g}/100."
+            if tied
+            else f"{winner} ranks higher at {hi:g}/100 vs {loser} at {lo:g}/100."
+        )
         summary += f" {len(caps_a)} vs {len(caps_b)} decomposed capabilities, each measured against its own peers."
         return {
             "title": f"{name_a} vs {name_b}",
@@ -307,12 +384,19 @@ class Comparator:
         head = dict(record, capabilities={"a": "\0a", "b": "\0b"})
         encoded = json.dumps(head, ensure_ascii=False).replace('"\\u0000a"', json_a, 1).replace('"\\u0000b"', json_b, 1)
         return {
-            "id": f"{a_id}|{b_id}", "a_id": a_id, "b_id": b_id, "title": record["title"],
-            "record": encoded, "markdown": render_markdown(record, md_a, md_b),
-            "a_sha": self.artifacts[a_id]["sha"], "b_sha": self.artifacts[b_id]["sha"],
-            "a_overall": self.scores[a_id]["overall"], "b_overall": self.scores[b_id]["overall"],
-            "method_version": METHOD["version"], "created_at": record["created_at"],
-        }  # fmt: skip
+            "id": f"{a_id}|{b_id}",
+            "a_id": a_id,
+            "b_id": b_id,
+            "title": record["title"],
+            "record": encoded,
+            "markdown": render_markdown(record, md_a, md_b),
+            "a_sha": self.artifacts[a_id]["sha"],
+            "b_sha": self.artifacts[b_id]["sha"],
+            "a_overall": self.scores[a_id]["overall"],
+            "b_overall": self.scores[b_id]["overall"],
+            "method_version": METHOD["version"],
+            "created_at": record["created_at"],
+        }
 
 
 def median_without(values: list[float], value: float) -> float:
@@ -345,9 +429,9 @@ def verdict(name_a: str, name_b: str, sa: dict, sb: dict) -> str:
         winner_is_a = True
     else:
         winner_is_a = sa["overall"] > sb["overall"]
-        w, l = (name_a, name_b) if winner_is_a else (name_b, name_a)
+        winner, loser = (name_a, name_b) if winner_is_a else (name_b, name_a)
         ws, ls = (sa, sb) if winner_is_a else (sb, sa)
-        head = f"{w} scores higher at {ws['overall']:g}/100 vs {l} at {ls['overall']:g}/100."
+        head = f"{winner} scores higher at {ws['overall']:g}/100 vs {loser} at {ls['overall']:g}/100."
     sides = []
     if a_leads:
         sides.append(f"{name_a} leads on {join(a_leads)}")
@@ -358,8 +442,10 @@ def verdict(name_a: str, name_b: str, sa: dict, sb: dict) -> str:
     deciding = sorted((p for p in PARTS if sign * contributions[p] > 0), key=lambda p: -sign * contributions[p])
     if deciding and sa["overall"] != sb["overall"]:
         top = deciding[0]
-        body += (f" The gap comes mostly from {PART_LABELS[top].lower()} "
-                 f"({abs(contributions[top]):.1f} of the {abs(sa['overall'] - sb['overall']):.1f} points).")
+        body += (
+            f" The gap comes mostly from {PART_LABELS[top].lower()} "
+            f"({abs(contributions[top]):.1f} of the {abs(sa['overall'] - sb['overall']):.1f} points)."
+        )
     return head + body
 
 
@@ -372,7 +458,11 @@ def render_markdown(record: dict, md_a: str | None = None, md_b: str | None = No
     lines = [f"# {record['title']}", "", record["summary"], "", f"| Feature | {a} | {b} |", "|---|---|---|"]
     lines += [f"| {f['name']} | {f['a']} | {f['b']} |" for f in record["features"]]
     for side, name, block in (("a", a, md_a), ("b", b, md_b)):
-        lines += ["", f"## {name} Capabilities", block if block is not None else render_capabilities(record["capabilities"][side])]
+        lines += [
+            "",
+            f"## {name} Capabilities",
+            block if block is not None else render_capabilities(record["capabilities"][side]),
+        ]
     lines += ["## Verdict", "", record["verdict"], ""]
     return "\n".join(lines)
 
@@ -380,8 +470,16 @@ def render_markdown(record: dict, md_a: str | None = None, md_b: str | None = No
 def render_capabilities(caps: list[dict]) -> str:
     lines = []
     for cap in caps:
-        lines += ["", f"### {cap['title']}", "", cap["text"], "", f"**Unique:** {cap['unique']}", "",
-                  f"**vs alternatives:** {cap['vs_alternatives']}"]  # fmt: skip
+        lines += [
+            "",
+            f"### {cap['title']}",
+            "",
+            cap["text"],
+            "",
+            f"**Unique:** {cap['unique']}",
+            "",
+            f"**vs alternatives:** {cap['vs_alternatives']}",
+        ]
     return "\n".join(lines + [""])
 
 
@@ -412,4 +510,3 @@ def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
         for other, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:per_artifact]:
             pairs.add(tuple(sorted((artifact_id, other))))
     return sorted(pairs)
-

@@ -55,8 +55,15 @@ def problem(kind: str, detail: str, **extra) -> dict:
     return {"kind": kind, "detail": detail, **extra}
 
 
-def fetch_failure(what: str, status: int | None = None, *, error_code: str | None = None,
-                  gated: bool = False, exception: BaseException | None = None, url: str | None = None) -> dict:
+def fetch_failure(
+    what: str,
+    status: int | None = None,
+    *,
+    error_code: str | None = None,
+    gated: bool = False,
+    exception: BaseException | None = None,
+    url: str | None = None,
+) -> dict:
     """Classify a failed fetch of `what` ("card", "info", "listing", "page") from its HTTP status,
     the Hub's `X-Error-Code`, or the exception that ended it (after Scrapy's retries)."""
     if exception is not None:

@@ -10,12 +10,13 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from twisted.internet import task
 
-from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.clock import now_iso
+from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
 from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
+
 
 def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
     """A spider's figures for the ledger, from Scrapy's stats."""
@@ -69,8 +70,13 @@ class RunLedger:
             self.db = open_db(self.path, create=True)
             if self.owns_run:
                 interrupt_stale_runs(self.db, now_iso())
-                self.run_id = start_run(self.db, spiders=[spider.name], endpoint=hub_endpoint(),
-                                        arguments=spider.args.ledger(), started_at=now_iso())  # fmt: skip
+                self.run_id = start_run(
+                    self.db,
+                    spiders=[spider.name],
+                    endpoint=hub_endpoint(),
+                    arguments=spider.args.ledger(),
+                    started_at=now_iso(),
+                )
         except DatabaseError as exc:
             logger.error("%s", exc)
             self.release()
@@ -87,8 +93,12 @@ class RunLedger:
         counts, errors = run_counts(self.crawler.stats.get_stats())
         done_counts, done_errors = self.reported
         try:
-            add_run_counts(self.db, self.run_id, {k: v - done_counts.get(k, 0) for k, v in counts.items()},
-                           {k: v - done_errors.get(k, 0) for k, v in errors.items()})  # fmt: skip
+            add_run_counts(
+                self.db,
+                self.run_id,
+                {k: v - done_counts.get(k, 0) for k, v in counts.items()},
+                {k: v - done_errors.get(k, 0) for k, v in errors.items()},
+            )
         except Exception as exc:  # noqa: BLE001 - the ledger must never stop the crawl (a full disk, a lock)
             logger.warning("the run ledger could not be updated: %s", exc)
             return
@@ -102,8 +112,13 @@ class RunLedger:
             counts, errors = self.reported
             fatal = self.crawler.stats.get_value("hubcrawl/fatal")
             try:
-                finish_run(self.db, self.run_id, status=run_status(reason, counts, errors, fatal), finished_at=now_iso(),
-                           message=fatal)  # fmt: skip
+                finish_run(
+                    self.db,
+                    self.run_id,
+                    status=run_status(reason, counts, errors, fatal),
+                    finished_at=now_iso(),
+                    message=fatal,
+                )
             except Exception as exc:  # noqa: BLE001 - the next run marks a row left running as interrupted
                 logger.warning("the run ledger could not be closed: %s", exc)
         self.release()
@@ -172,8 +187,11 @@ class HubProgress:
         )
         if stats.get("hubcrawl/status_429"):
             line += f", {stats['hubcrawl/status_429']} x 429"
-        left = [f"{b} {stats[f'hubcrawl/budget/{b}/remaining']}" for b in ("api", "resolvers", "pages")
-                if f"hubcrawl/budget/{b}/remaining" in stats]
+        left = [
+            f"{b} {stats[f'hubcrawl/budget/{b}/remaining']}"
+            for b in ("api", "resolvers", "pages")
+            if f"hubcrawl/budget/{b}/remaining" in stats
+        ]
         if left:
             line += f"; budget left: {', '.join(left)}"
         if self.live:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -29,10 +29,20 @@ CREATED_AT_SENTINEL = "2022-03-02T23:29:04"
 
 # Licences under which use is free but not for commercial purposes.
 NON_COMMERCIAL_LICENSES = {
-    "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0",
-    "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cc-by-nc-nd-2.0", "afl-3.0-nc",
-    "deepfloyd-if-license", "llama2", "etalab-2.0-nc",
-}  # fmt: skip
+    "cc-by-nc-2.0",
+    "cc-by-nc-3.0",
+    "cc-by-nc-4.0",
+    "cc-by-nc-nd-3.0",
+    "cc-by-nc-nd-4.0",
+    "cc-by-nc-sa-2.0",
+    "cc-by-nc-sa-3.0",
+    "cc-by-nc-sa-4.0",
+    "cc-by-nc-nd-2.0",
+    "afl-3.0-nc",
+    "deepfloyd-if-license",
+    "llama2",
+    "etalab-2.0-nc",
+}
 UNKNOWN_LICENSES = {None, "", "unknown"}
 
 # File name rules and tags that say which weight/serialization formats a model ships.
@@ -49,16 +59,38 @@ MODEL_FORMAT_FILES = [
     ("TFLite", lambda n: n.endswith(".tflite")),
 ]
 MODEL_FORMAT_TAGS = {
-    "safetensors": "Safetensors", "pytorch": "PyTorch", "tf": "TensorFlow", "tensorflow": "TensorFlow",
-    "jax": "JAX/Flax", "flax": "JAX/Flax", "onnx": "ONNX", "rust": "Rust", "openvino": "OpenVINO",
-    "coreml": "Core ML", "gguf": "GGUF", "tflite": "TFLite", "mlx": "MLX",
-}  # fmt: skip
+    "safetensors": "Safetensors",
+    "pytorch": "PyTorch",
+    "tf": "TensorFlow",
+    "tensorflow": "TensorFlow",
+    "jax": "JAX/Flax",
+    "flax": "JAX/Flax",
+    "onnx": "ONNX",
+    "rust": "Rust",
+    "openvino": "OpenVINO",
+    "coreml": "Core ML",
+    "gguf": "GGUF",
+    "tflite": "TFLite",
+    "mlx": "MLX",
+}
 FORMAT_ORDER = [name for name, _ in MODEL_FORMAT_FILES] + ["MLX"]
 DATASET_FILE_FORMATS = {
-    ".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json",
-    ".arrow": "arrow", ".txt": "text", ".tar": "webdataset", ".zip": "zip", ".xml": "xml",
-    ".wav": "audio", ".mp3": "audio", ".flac": "audio", ".jpg": "imagefolder", ".png": "imagefolder",
-}  # fmt: skip
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".json": "json",
+    ".jsonl": "json",
+    ".arrow": "arrow",
+    ".txt": "text",
+    ".tar": "webdataset",
+    ".zip": "zip",
+    ".xml": "xml",
+    ".wav": "audio",
+    ".mp3": "audio",
+    ".flac": "audio",
+    ".jpg": "imagefolder",
+    ".png": "imagefolder",
+}
 IGNORED_FILES = {".gitattributes", "README.md"}
 
 
@@ -89,8 +121,15 @@ class NormalizedArtifact:
 
 def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> NormalizedArtifact:
     """Every database row one crawled repo yields. Never raises on bad Hub data."""
-    sources = Sources(item.kind, item.repo_id, item.record, item.fetched_at, card_url=item.card_url,
-                      fetch_errors=list(item.fetch_errors), endpoint=endpoint)
+    sources = Sources(
+        item.kind,
+        item.repo_id,
+        item.record,
+        item.fetched_at,
+        card_url=item.card_url,
+        fetch_errors=list(item.fetch_errors),
+        endpoint=endpoint,
+    )
     text = None
     if item.card_body is not None:
         text, decode_errors = decode_card(item.card_body)
@@ -340,12 +379,11 @@ def created_at(info: ModelInfo | DatasetInfo | None) -> str | None:
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dedupe(values) -> list:
     return list(dict.fromkeys(values))
-
 
 
 def libraries(record: dict, meta: dict, tags: list[str]) -> list[str]:
@@ -378,7 +416,9 @@ def dataset_stats(meta: dict) -> dict:
                 splits.setdefault(config, {})[str(split.get("name"))] = split["num_examples"]
         size += info["dataset_size"] if isinstance(info.get("dataset_size"), int) else 0
         download += info["download_size"] if isinstance(info.get("download_size"), int) else 0
-    configs = [str(c.get("config_name")) for c in as_list(meta.get("configs")) if isinstance(c, dict) and c.get("config_name")]
+    configs = [
+        str(c.get("config_name")) for c in as_list(meta.get("configs")) if isinstance(c, dict) and c.get("config_name")
+    ]
     configs = dedupe(configs + [c for c in splits if c != "default" or len(splits) > 1])
     size_categories = meta.get("size_categories")
     if isinstance(size_categories, dict):  # per-config categories, as old multi-config cards have
@@ -400,7 +440,9 @@ def dataset_stats(meta: dict) -> dict:
 # An explicit "Number of Parameters" wins; a bound ("< 1B") or the end of a range ("0.5 to 72B") is no count.
 PARAMETER_PATTERNS = [
     re.compile(r"number of parameters\W{0,4}(\d+(?:\.\d+)?)\s*(billion|million|[BM])\b", re.I),
-    re.compile(r"(?<![<>~≈\d.])(?<!to )(?<![<>~≈] )(?<!-)\b(\d+(?:\.\d+)?)\s*(billion|million|[BM])\s+parameters\b", re.I),
+    re.compile(
+        r"(?<![<>~≈\d.])(?<!to )(?<![<>~≈] )(?<!-)\b(\d+(?:\.\d+)?)\s*(billion|million|[BM])\s+parameters\b", re.I
+    ),
 ]
 SCALE = {"b": 1_000_000_000, "billion": 1_000_000_000, "m": 1_000_000, "million": 1_000_000}
 BASE_MODEL_PATTERNS = [
@@ -453,7 +495,7 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
 def sentence_around(text: str, match: re.Match) -> str:
     start = max(text.rfind("\n", 0, match.start()), text.rfind(". ", 0, match.start()) + 1, 0)
     end = min(i for i in (text.find("\n", match.end()), text.find(". ", match.end()), len(text)) if i >= 0)
-    return " ".join(text[start:end + 1].split()).strip("*-# ")
+    return " ".join(text[start : end + 1].split()).strip("*-# ")
 
 
 def merge_page_fields(kind: str, fields: dict, page: dict) -> dict:
@@ -496,12 +538,20 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
             results = []
         for r in results:
             if (value := finite_number(r.metric_value)) is not None:
-                out.append({
-                    "source": "model-index", "task": r.task_type, "dataset": r.dataset_type,
-                    "dataset_name": r.dataset_name, "config": r.dataset_config, "split": r.dataset_split,
-                    "metric": r.metric_type, "metric_name": r.metric_name, "value": value,
-                    "verified": bool(r.verified),
-                })  # fmt: skip
+                out.append(
+                    {
+                        "source": "model-index",
+                        "task": r.task_type,
+                        "dataset": r.dataset_type,
+                        "dataset_name": r.dataset_name,
+                        "config": r.dataset_config,
+                        "split": r.dataset_split,
+                        "metric": r.metric_type,
+                        "metric_name": r.metric_name,
+                        "value": value,
+                        "verified": bool(r.verified),
+                    }
+                )
     entries = record.get("evalResults")
     if isinstance(entries, list):
         try:
@@ -510,24 +560,46 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
             parsed = []
         for e in parsed:
             if (value := finite_number(e.value)) is not None:
-                out.append({
-                    "source": "eval_results", "task": e.task_id, "dataset": e.dataset_id, "dataset_name": e.dataset_id,
-                    "config": None, "split": None, "metric": e.task_id, "metric_name": None,
-                    "value": value, "verified": bool(e.verify_token),
-                })  # fmt: skip
+                out.append(
+                    {
+                        "source": "eval_results",
+                        "task": e.task_id,
+                        "dataset": e.dataset_id,
+                        "dataset_name": e.dataset_id,
+                        "config": None,
+                        "split": None,
+                        "metric": e.task_id,
+                        "metric_name": None,
+                        "value": value,
+                        "verified": bool(e.verify_token),
+                    }
+                )
     return out
 
 
-def sources_from_rows(artifact: dict, card: dict | None, page: dict | None, endpoint: str = DEFAULT_ENDPOINT) -> Sources:
+def sources_from_rows(
+    artifact: dict, card: dict | None, page: dict | None, endpoint: str = DEFAULT_ENDPOINT
+) -> Sources:
     """Rebuild a repo's raw sources from its stored rows, for re-normalizing without a crawl."""
-    sources = Sources(artifact["kind"], artifact["repo_id"], artifact.get("record"), artifact["fetched_at"],
-                      fetch_errors=artifact.get("fetch_errors") or [], endpoint=endpoint)
+    sources = Sources(
+        artifact["kind"],
+        artifact["repo_id"],
+        artifact.get("record"),
+        artifact["fetched_at"],
+        fetch_errors=artifact.get("fetch_errors") or [],
+        endpoint=endpoint,
+    )
     if card is not None:
         if card.get("raw_text"):  # the parser could not read it then; a newer parser may now
             sources.card = parse_card(artifact["kind"], card["raw_text"])
         else:
-            sources.card = ParsedCard(card["front_matter"] or {}, card["body"] or "", bool(card["has_front_matter"]),
-                                      readable=True, errors=card["errors"] or [])
+            sources.card = ParsedCard(
+                card["front_matter"] or {},
+                card["body"] or "",
+                bool(card["has_front_matter"]),
+                readable=True,
+                errors=card["errors"] or [],
+            )
         sources.card_url = card["url"]
     if page is not None:
         sources.page, sources.page_url = page_from_row(page), page["url"]
@@ -536,12 +608,23 @@ def sources_from_rows(artifact: dict, card: dict | None, page: dict | None, endp
 
 def page_from_row(page: dict) -> ParsedPage:
     props = page.get("props")
-    return ParsedPage(props=props, fields=page_fields(props) if props else {}, card_text=page.get("card_text"),
-                      errors=page.get("errors") or [])
+    return ParsedPage(
+        props=props,
+        fields=page_fields(props) if props else {},
+        card_text=page.get("card_text"),
+        errors=page.get("errors") or [],
+    )
 
 
-def page_row_for(kind: str, repo_id: str, url: str, fetched_at: str, status: int | None,
-                 parsed: ParsedPage | None, fetch_errors: list[dict]) -> dict:
+def page_row_for(
+    kind: str,
+    repo_id: str,
+    url: str,
+    fetched_at: str,
+    status: int | None,
+    parsed: ParsedPage | None,
+    fetch_errors: list[dict],
+) -> dict:
     return {
         "artifact_id": artifact_key(kind, repo_id),
         "url": url,

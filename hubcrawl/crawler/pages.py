@@ -71,19 +71,32 @@ def page_fields(props) -> dict:
     card_errors = mapping(repo.get("cardError")).get("errors")
     if isinstance(card_errors, list) and card_errors:
         out["card_validation_errors"] = [
-            {"message": str(e.get("message"))[:500], "path": e.get("path") if isinstance(e.get("path"), (str, list)) else None}
-            for e in card_errors if isinstance(e, dict)
-        ]  # fmt: skip
+            {
+                "message": str(e.get("message"))[:500],
+                "path": e.get("path") if isinstance(e.get("path"), (str, list)) else None,
+            }
+            for e in card_errors
+            if isinstance(e, dict)
+        ]
     tags = repo.get("tag_objs") if isinstance(repo.get("tag_objs"), list) else []
     papers = [
-        {"id": t["id"].split(":", 1)[1], "title": title if isinstance(title := mapping(t.get("extra")).get("paperTitle"), str) else None}
+        {
+            "id": t["id"].split(":", 1)[1],
+            "title": title if isinstance(title := mapping(t.get("extra")).get("paperTitle"), str) else None,
+        }
         for t in tags
         if isinstance(t, dict) and t.get("type") == "arxiv" and isinstance(t.get("id"), str) and ":" in t["id"]
-    ]  # fmt: skip
+    ]
     if papers:
         out["paper_titles"] = papers
-    for key, check in (("homepage", check_text), ("gated", check_gated), ("downloads", check_count),
-                       ("downloadsAllTime", check_count), ("likes", check_count), ("inference", check_text)):
+    for key, check in (
+        ("homepage", check_text),
+        ("gated", check_gated),
+        ("downloads", check_count),
+        ("downloadsAllTime", check_count),
+        ("likes", check_count),
+        ("inference", check_text),
+    ):
         if key in repo and check(repo[key]):
             out[key] = repo[key]
     if check_count(total := mapping(repo.get("gguf")).get("total")) and total:

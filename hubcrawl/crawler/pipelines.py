@@ -15,10 +15,16 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 from hubcrawl.crawler.config import db_path, hub_endpoint
-from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key
-from hubcrawl.crawler.normalize import NormalizedArtifact, derive_artifact, normalize_artifact, page_row_for, sources_from_rows
-from hubcrawl.crawler.pages import parse_hub_page
 from hubcrawl.crawler.errors import problem
+from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key
+from hubcrawl.crawler.normalize import (
+    NormalizedArtifact,
+    derive_artifact,
+    normalize_artifact,
+    page_row_for,
+    sources_from_rows,
+)
+from hubcrawl.crawler.pages import parse_hub_page
 from hubcrawl.crawler.validate import check_record
 from hubcrawl.db import (
     DatabaseError,
@@ -36,8 +42,12 @@ from hubcrawl.db import (
 
 logger = logging.getLogger("hubcrawl")
 
-COUNTER_COLUMNS = {"downloads": "downloads", "downloadsAllTime": "downloads_all_time", "likes": "likes",
-                   "trendingScore": "trending_score"}  # fmt: skip
+COUNTER_COLUMNS = {
+    "downloads": "downloads",
+    "downloadsAllTime": "downloads_all_time",
+    "likes": "likes",
+    "trendingScore": "trending_score",
+}
 # What one bad row can raise while being written; anything else from SQLite (a full disk, a
 # read-only or damaged file) is the database's own failure and stops the crawl.
 ROW_ERRORS = (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError)
@@ -92,8 +102,13 @@ class SQLitePipeline:
         if record is not None:
             self.history.append(history_row(item, record))
         if item.mode == "counters":
-            self.counters.append({"id": artifact_key(item.kind, item.repo_id), "run_id": self.run_id(),
-                                  **{col: record.get(key) for key, col in COUNTER_COLUMNS.items()}})  # fmt: skip
+            self.counters.append(
+                {
+                    "id": artifact_key(item.kind, item.repo_id),
+                    "run_id": self.run_id(),
+                    **{col: record.get(key) for key, col in COUNTER_COLUMNS.items()},
+                }
+            )
         else:
             normalized = self.normalize(item)
             normalized.artifact["run_id"] = self.run_id()
@@ -116,7 +131,9 @@ class SQLitePipeline:
             if item.record is not None:  # the stored card is from this commit; the record is today's
                 sources.record = item.record
             else:  # the repo could not be read now: keep the last record, add today's failure
-                sources.fetch_errors = [e for e in sources.fetch_errors if e["kind"] != "repo_not_found"] + item.fetch_errors
+                sources.fetch_errors = [
+                    e for e in sources.fetch_errors if e["kind"] != "repo_not_found"
+                ] + item.fetch_errors
             return derive_artifact(sources)
         except sqlite3.Error as exc:
             raise DatabaseUnwritable(f"database error: {exc}") from None
@@ -134,12 +151,16 @@ class SQLitePipeline:
         self.flush()  # the artifact may still be waiting in this batch
         self.write(save_page, row)
         try:
-            derived = [derive_artifact(sources_from_rows(*stored, self.endpoint))
-                       for stored in stored_sources(self.db, [row["artifact_id"]])]
+            derived = [
+                derive_artifact(sources_from_rows(*stored, self.endpoint))
+                for stored in stored_sources(self.db, [row["artifact_id"]])
+            ]
         except sqlite3.Error as exc:
             raise DatabaseUnwritable(f"database error: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - the page is stored; the artifact keeps its last derivation
-            logger.error("could not re-derive %s from its page: %s: %s", row["artifact_id"], exc.__class__.__name__, exc)
+            logger.error(
+                "could not re-derive %s from its page: %s: %s", row["artifact_id"], exc.__class__.__name__, exc
+            )
             derived = []
         if derived:
             self.write(save_artifacts, derived)
@@ -243,8 +264,13 @@ def history_row(item: ArtifactItem, record: dict) -> dict:
 
 def bare_artifact(item: ArtifactItem, error: dict) -> NormalizedArtifact:
     """The least a repo is stored as: who it is, its raw record, when, and what went wrong."""
-    row = {"id": artifact_key(item.kind, item.repo_id), "kind": item.kind, "repo_id": item.repo_id,
-           "fetched_at": item.fetched_at, "record": item.record}  # fmt: skip
+    row = {
+        "id": artifact_key(item.kind, item.repo_id),
+        "kind": item.kind,
+        "repo_id": item.repo_id,
+        "fetched_at": item.fetched_at,
+        "record": item.record,
+    }
     errors = item.fetch_errors + [error]
     return NormalizedArtifact(dict(row, errors=errors, fetch_errors=item.fetch_errors), None, [], [], errors)
 

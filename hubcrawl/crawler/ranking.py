@@ -40,9 +40,30 @@ PARTS = tuple(METHOD["weights"])  # adoption, quality, ecosystem, match_graph
 
 # Card problems that cost quality (fetch failures are not the card's fault and cost nothing).
 QUALITY_PENALTY_KINDS = ("card_yaml", "card_not_mapping", "card_metadata", "card_not_utf8")
-ARTIFACT_COLUMNS = ("id", "kind", "repo_id", "task", "datasets", "base_models", "downloads", "likes", "spaces",
-                    "children", "libraries", "formats", "inference", "card_length", "card_sections", "has_license",
-                    "eval_count", "rows", "parameters", "languages", "errors", "card_validation_errors")  # fmt: skip
+ARTIFACT_COLUMNS = (
+    "id",
+    "kind",
+    "repo_id",
+    "task",
+    "datasets",
+    "base_models",
+    "downloads",
+    "likes",
+    "spaces",
+    "children",
+    "libraries",
+    "formats",
+    "inference",
+    "card_length",
+    "card_sections",
+    "has_license",
+    "eval_count",
+    "rows",
+    "parameters",
+    "languages",
+    "errors",
+    "card_validation_errors",
+)
 
 
 def rank(db) -> dict:
@@ -152,7 +173,9 @@ def score_artifacts(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]
     scales = {}
     for kind in ("model", "dataset"):
         members = [raw[i] for i, a in artifacts.items() if a["kind"] == kind]
-        scales[kind] = {key: robust_scale([m[key] for m in members]) for key in ("adoption", "spaces", "built_on", "graph")}
+        scales[kind] = {
+            key: robust_scale([m[key] for m in members]) for key in ("adoption", "spaces", "built_on", "graph")
+        }
 
     weights, ranked_at, out = METHOD["weights"], now_iso(), []
     for a_id, a in artifacts.items():
@@ -168,8 +191,16 @@ def score_artifacts(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]
         }
         parts = {k: round(min(1.0, max(0.0, v)), 4) for k, v in parts.items()}
         overall = round(100 * sum(weights[k] * parts[k] for k in weights), 1)
-        out.append({"artifact_id": a_id, "kind": a["kind"], "overall": overall, **parts,
-                    "method_version": METHOD["version"], "ranked_at": ranked_at})  # fmt: skip
+        out.append(
+            {
+                "artifact_id": a_id,
+                "kind": a["kind"],
+                "overall": overall,
+                **parts,
+                "method_version": METHOD["version"],
+                "ranked_at": ranked_at,
+            }
+        )
     return out
 
 
@@ -202,7 +233,8 @@ def quality_part(a: dict) -> float:
     has_evidence = count(a.get("eval_count")) > 0 if a["kind"] == "model" else count(a.get("rows")) > 0
     declared = [a.get("task"), a.get("languages"), a.get("parameters") if a["kind"] == "model" else a.get("rows")]
     score = (
-        w["card_length"] * min(1.0, math.log1p(count(a.get("card_length"))) / math.log1p(METHOD["quality_card_length_full"]))
+        w["card_length"]
+        * min(1.0, math.log1p(count(a.get("card_length"))) / math.log1p(METHOD["quality_card_length_full"]))
         + w["sections"] * len(sections & set(wanted)) / len(wanted)
         + w["license"] * (1.0 if a.get("has_license") else 0.0)
         + w["evidence"] * (1.0 if has_evidence else 0.0)
@@ -235,4 +267,3 @@ def robust_scale(values: list[float]) -> float:
 
 def scaled(value: float, scale: float) -> float:
     return min(1.0, value / scale) if scale > 0 else 0.0
-

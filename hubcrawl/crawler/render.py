@@ -13,8 +13,12 @@ import re
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 ENV = Environment(loader=PackageLoader("hubcrawl.crawler", "templates"), autoescape=select_autoescape(["html"]))
-CHART_PARTS = [{"key": "adoption", "label": "Adoption"}, {"key": "quality", "label": "Quality"},
-               {"key": "ecosystem", "label": "Ecosystem"}, {"key": "match_graph", "label": "Match Graph"}]  # fmt: skip
+CHART_PARTS = [
+    {"key": "adoption", "label": "Adoption"},
+    {"key": "quality", "label": "Quality"},
+    {"key": "ecosystem", "label": "Ecosystem"},
+    {"key": "match_graph", "label": "Match Graph"},
+]
 COLORS = ("#0969da", "#bf8700")
 
 
@@ -38,8 +42,9 @@ def render_compare(record: dict) -> str:
 def render_artifact(view: dict, comparisons: list[dict], root: str = "../") -> str:
     scores = {p["key"]: view["scores"].get(p["key"]) or 0 for p in CHART_PARTS}
     sides = [{"name": view["repo_id"], "color": COLORS[0], "scores": scores}]
-    return ENV.get_template("artifact.html").render(title=view["repo_id"], view=view, parts=CHART_PARTS, sides=sides,
-                                                    comparisons=comparisons, root=root)  # fmt: skip
+    return ENV.get_template("artifact.html").render(
+        title=view["repo_id"], view=view, parts=CHART_PARTS, sides=sides, comparisons=comparisons, root=root
+    )
 
 
 def render_index(title: str, artifacts: list[dict]) -> str:

@@ -22,7 +22,7 @@ class RunLock:
         resolved = Path(db_path).resolve()
         self.lock = FileLock(f"{resolved}.lock", thread_local=False)
 
-    def acquire(self, wait: bool = False) -> "RunLock":
+    def acquire(self, wait: bool = False) -> RunLock:
         try:
             self.lock.acquire(blocking=wait)
         except Timeout:

@@ -64,7 +64,9 @@ def load_json_events(body: bytes | str, max_depth: int) -> object | None:
     try:
         for event, value in ijson.basic_parse(data):
             if skipped:
-                skipped += 1 if event in ("start_map", "start_array") else -1 if event in ("end_map", "end_array") else 0
+                skipped += (
+                    1 if event in ("start_map", "start_array") else -1 if event in ("end_map", "end_array") else 0
+                )
                 if skipped == 0:
                     value, event = None, "null"  # the dropped subtree stands as null
                 else:
@@ -269,8 +271,10 @@ def check_tensor_info(value) -> bool:
 
 
 def check_safetensors(value) -> bool:
-    return check_tensor_info(value) and isinstance(value.get("parameters", {}), dict) and all(
-        check_count(n) for n in value.get("parameters", {}).values()
+    return (
+        check_tensor_info(value)
+        and isinstance(value.get("parameters", {}), dict)
+        and all(check_count(n) for n in value.get("parameters", {}).values())
     )
 
 
@@ -281,26 +285,43 @@ def check_list(value) -> bool:
 # What each API field must be (hub-api.md §7). The rule's name goes into the error detail.
 # A field that breaks its rule is dropped from the record; cleaners drop bad list elements only.
 RECORD_RULES: dict[str, tuple] = {
-    "_id": (check_text, "text"), "author": (check_text, "text"), "sha": (check_text, "text"),
+    "_id": (check_text, "text"),
+    "author": (check_text, "text"),
+    "sha": (check_text, "text"),
     "modelId": (check_text, "text"),
-    "lastModified": (check_date, "an ISO 8601 date"), "createdAt": (check_date, "an ISO 8601 date"),
-    "downloads": (check_count, "a count"), "downloadsAllTime": (check_count, "a count"),
-    "likes": (check_count, "a count"), "trendingScore": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                       and abs(v) <= SQLITE_INT[1], "a number"),
-    "childrenModelCount": (check_count, "a count"), "usedStorage": (check_count, "a count"),
-    "private": (check_bool, "true or false"), "disabled": (check_bool, "true or false"),
+    "lastModified": (check_date, "an ISO 8601 date"),
+    "createdAt": (check_date, "an ISO 8601 date"),
+    "downloads": (check_count, "a count"),
+    "downloadsAllTime": (check_count, "a count"),
+    "likes": (check_count, "a count"),
+    "trendingScore": (
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= SQLITE_INT[1],
+        "a number",
+    ),
+    "childrenModelCount": (check_count, "a count"),
+    "usedStorage": (check_count, "a count"),
+    "private": (check_bool, "true or false"),
+    "disabled": (check_bool, "true or false"),
     "gated": (check_gated, 'false, "auto" or "manual"'),
-    "pipeline_tag": (check_text, "text"), "library_name": (check_text, "text"), "inference": (check_text, "text"),
-    "description": (check_text, "text"), "citation": (check_text, "text"), "paperswithcode_id": (check_text, "text"),
+    "pipeline_tag": (check_text, "text"),
+    "library_name": (check_text, "text"),
+    "inference": (check_text, "text"),
+    "description": (check_text, "text"),
+    "citation": (check_text, "text"),
+    "paperswithcode_id": (check_text, "text"),
     "mask_token": (check_text, "text"),
     "tags": (check_text_list, "a list of text", clean_text_list),
     "spaces": (check_text_list, "a list of text", clean_text_list),
     "siblings": (check_siblings, "a list of files", clean_siblings),
-    "cardData": (check_mapping, "a mapping"), "config": (check_mapping, "a mapping"),
+    "cardData": (check_mapping, "a mapping"),
+    "config": (check_mapping, "a mapping"),
     "transformersInfo": (check_mapping, "a mapping"),
-    "safetensors": (check_safetensors, "a mapping with counts"), "gguf": (check_tensor_info, "a mapping with counts"),
-    "evalResults": (check_list, "a list"), "model-index": (check_list, "a list"), "widgetData": (check_list, "a list"),
-}  # fmt: skip
+    "safetensors": (check_safetensors, "a mapping with counts"),
+    "gguf": (check_tensor_info, "a mapping with counts"),
+    "evalResults": (check_list, "a list"),
+    "model-index": (check_list, "a list"),
+    "widgetData": (check_list, "a list"),
+}
 
 
 def check_repo_id(value) -> str | None:
@@ -327,13 +348,18 @@ def check_record(record: dict) -> tuple[dict, list[dict]]:
             continue
         check, expected, *cleaner = rule
         if not check(value):
-            errors.append(problem("record_field_invalid", f"{key}: expected {expected}, got {describe(value)}", field=key))
+            errors.append(
+                problem("record_field_invalid", f"{key}: expected {expected}, got {describe(value)}", field=key)
+            )
             continue
         if cleaner:
             kept = cleaner[0](value)
             if len(kept) != len(value):
-                errors.append(problem("record_field_invalid",
-                                      f"{key}: {len(value) - len(kept)} malformed entries dropped", field=key))  # fmt: skip
+                errors.append(
+                    problem(
+                        "record_field_invalid", f"{key}: {len(value) - len(kept)} malformed entries dropped", field=key
+                    )
+                )
             value = kept
         clean[key] = value
     return clean, errors
@@ -353,8 +379,13 @@ def bound_integers(row: dict) -> list[dict]:
     for column, value in row.items():
         if isinstance(value, int) and not SQLITE_INT[0] <= value <= SQLITE_INT[1]:
             row[column] = None
-            errors.append(problem("value_out_of_range", f"{column}: a number of {len(str(abs(value)))} digits is "
-                                  "past SQLite's integer range", field=column))  # fmt: skip
+            errors.append(
+                problem(
+                    "value_out_of_range",
+                    f"{column}: a number of {len(str(abs(value)))} digits is past SQLite's integer range",
+                    field=column,
+                )
+            )
     return errors
 
 

@@ -10,78 +10,188 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 JSON_COLUMNS = {
-    "artifacts": ("licenses", "tasks", "formats", "languages", "tags", "datasets", "base_models", "papers",
-                  "libraries", "modalities", "provenance", "size_categories", "splits", "configs",
-                  "annotations_creators", "source_datasets", "card_sections", "card_validation_errors",
-                  "paper_titles", "errors", "fetch_errors", "previous_ids", "record"),
+    "artifacts": (
+        "licenses",
+        "tasks",
+        "formats",
+        "languages",
+        "tags",
+        "datasets",
+        "base_models",
+        "papers",
+        "libraries",
+        "modalities",
+        "provenance",
+        "size_categories",
+        "splits",
+        "configs",
+        "annotations_creators",
+        "source_datasets",
+        "card_sections",
+        "card_validation_errors",
+        "paper_titles",
+        "errors",
+        "fetch_errors",
+        "previous_ids",
+        "record",
+    ),
     "cards": ("front_matter", "errors"),
     "capabilities": ("evidence",),
     "comparisons": ("record",),
     "pages": ("props", "errors"),
     "crawl_runs": ("arguments", "errors_by_kind"),
-}  # fmt: skip
+}
 
 SCHEMA: dict[str, dict[str, Any]] = {
     "artifacts": {
         "columns": {
-            "id": str, "kind": str, "repo_id": str, "hub_id": str, "author": str, "sha": str,
-            "last_modified": str, "created_at": str, "downloads": int, "downloads_all_time": int,
-            "likes": int, "trending_score": int, "private": int, "disabled": int, "gated": str,
-            "license": str, "licenses": str, "license_name": str, "pricing": str, "task": str,
-            "tasks": str, "library_name": str, "parameters": int, "formats": str, "languages": str,
-            "tags": str, "datasets": str, "base_models": str, "papers": str, "spaces": int,
+            "id": str,
+            "kind": str,
+            "repo_id": str,
+            "hub_id": str,
+            "author": str,
+            "sha": str,
+            "last_modified": str,
+            "created_at": str,
+            "downloads": int,
+            "downloads_all_time": int,
+            "likes": int,
+            "trending_score": int,
+            "private": int,
+            "disabled": int,
+            "gated": str,
+            "license": str,
+            "licenses": str,
+            "license_name": str,
+            "pricing": str,
+            "task": str,
+            "tasks": str,
+            "library_name": str,
+            "parameters": int,
+            "formats": str,
+            "languages": str,
+            "tags": str,
+            "datasets": str,
+            "base_models": str,
+            "papers": str,
+            "spaces": int,
             # adoption, ecosystem and quality signals
-            "children": int, "libraries": str, "inference": str, "modalities": str, "discussions": int,
-            "card_length": int, "card_sections": str, "has_license": int, "card_validation_errors": str,
-            "eval_count": int, "capability_count": int, "capability_text": str, "paper_titles": str, "viewer": str,
+            "children": int,
+            "libraries": str,
+            "inference": str,
+            "modalities": str,
+            "discussions": int,
+            "card_length": int,
+            "card_sections": str,
+            "has_license": int,
+            "card_validation_errors": str,
+            "eval_count": int,
+            "capability_count": int,
+            "capability_text": str,
+            "paper_titles": str,
+            "viewer": str,
             # datasets: size and shape
-            "size_categories": str, "rows": int, "bytes": int, "download_bytes": int, "splits": str,
-            "configs": str, "annotations_creators": str, "source_datasets": str,
+            "size_categories": str,
+            "rows": int,
+            "bytes": int,
+            "download_bytes": int,
+            "splits": str,
+            "configs": str,
+            "annotations_creators": str,
+            "source_datasets": str,
             # where derived values came from, and what went wrong
-            "provenance": str, "provenance_rows": str, "fetched_at": str, "errors": str, "fetch_errors": str,
-            "gone_at": str, "previous_ids": str, "record": str,
+            "provenance": str,
+            "provenance_rows": str,
+            "fetched_at": str,
+            "errors": str,
+            "fetch_errors": str,
+            "gone_at": str,
+            "previous_ids": str,
+            "record": str,
             "run_id": int,  # the crawl run that last stored this repo's API record
         },
         "pk": "id",
     },
     "capabilities": {
-        "columns": {"id": int, "artifact_id": str, "position": int, "aspect": str, "title": str, "text": str,
-                    "evidence": str},
+        "columns": {
+            "id": int,
+            "artifact_id": str,
+            "position": int,
+            "aspect": str,
+            "title": str,
+            "text": str,
+            "evidence": str,
+        },
         "pk": "id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
     "eval_results": {
         "columns": {
-            "id": int, "artifact_id": str, "source": str, "task": str, "dataset": str, "dataset_name": str,
-            "config": str, "split": str, "metric": str, "metric_name": str, "value": float, "verified": int,
+            "id": int,
+            "artifact_id": str,
+            "source": str,
+            "task": str,
+            "dataset": str,
+            "dataset_name": str,
+            "config": str,
+            "split": str,
+            "metric": str,
+            "metric_name": str,
+            "value": float,
+            "verified": int,
         },
         "pk": "id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
     "pages": {
-        "columns": {"artifact_id": str, "url": str, "status": int, "props": str, "card_text": str,
-                    "errors": str, "fetched_at": str},
+        "columns": {
+            "artifact_id": str,
+            "url": str,
+            "status": int,
+            "props": str,
+            "card_text": str,
+            "errors": str,
+            "fetched_at": str,
+        },
         "pk": "artifact_id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
     "cards": {
         "columns": {
-            "artifact_id": str, "url": str, "sha": str, "front_matter": str, "has_front_matter": int,
-            "body": str, "length": int, "raw_text": str, "errors": str, "fetched_at": str,
+            "artifact_id": str,
+            "url": str,
+            "sha": str,
+            "front_matter": str,
+            "has_front_matter": int,
+            "body": str,
+            "length": int,
+            "raw_text": str,
+            "errors": str,
+            "fetched_at": str,
         },
         "pk": "artifact_id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
     "scores": {
-        "columns": {"artifact_id": str, "kind": str, "overall": float, "adoption": float, "quality": float,
-                    "ecosystem": float, "match_graph": float, "method_version": str, "ranked_at": str},
+        "columns": {
+            "artifact_id": str,
+            "kind": str,
+            "overall": float,
+            "adoption": float,
+            "quality": float,
+            "ecosystem": float,
+            "match_graph": float,
+            "method_version": str,
+            "ranked_at": str,
+        },
         "pk": "artifact_id",
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
@@ -91,15 +201,32 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "foreign_keys": [("source", "artifacts", "id"), ("target", "artifacts", "id")],
     },
     "comparisons": {
-        "columns": {"id": str, "a_id": str, "b_id": str, "title": str, "record": str, "markdown": str,
-                    "a_sha": str, "b_sha": str, "a_overall": float, "b_overall": float, "method_version": str,
-                    "created_at": str},
+        "columns": {
+            "id": str,
+            "a_id": str,
+            "b_id": str,
+            "title": str,
+            "record": str,
+            "markdown": str,
+            "a_sha": str,
+            "b_sha": str,
+            "a_overall": float,
+            "b_overall": float,
+            "method_version": str,
+            "created_at": str,
+        },
         "pk": "id",
         "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
     },
     "counter_history": {
-        "columns": {"artifact_id": str, "run_id": int, "seen_at": str, "downloads": int, "downloads_all_time": int,
-                    "likes": int},
+        "columns": {
+            "artifact_id": str,
+            "run_id": int,
+            "seen_at": str,
+            "downloads": int,
+            "downloads_all_time": int,
+            "likes": int,
+        },
         "pk": ("artifact_id", "run_id"),
         "foreign_keys": [("artifact_id", "artifacts", "id")],
     },
@@ -109,13 +236,25 @@ SCHEMA: dict[str, dict[str, Any]] = {
     },
     "crawl_runs": {
         "columns": {
-            "id": int, "started_at": str, "finished_at": str, "status": str, "spiders": str,
-            "endpoint": str, "arguments": str, "requests": int, "listing_pages": int, "items": int,
-            "cards": int, "pages": int, "errors": int, "errors_by_kind": str, "message": str,
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "spiders": str,
+            "endpoint": str,
+            "arguments": str,
+            "requests": int,
+            "listing_pages": int,
+            "items": int,
+            "cards": int,
+            "pages": int,
+            "errors": int,
+            "errors_by_kind": str,
+            "message": str,
         },
         "pk": "id",
     },
-}  # fmt: skip
+}
 
 INDEXES = [
     ("artifacts", ["kind", "repo_id"], True),
@@ -143,14 +282,31 @@ LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
 # sets a value) is refused before SQLite touches a file.
 # Transaction control stays allowed: sqlite-utils wraps each query in a savepoint, and on a
 # read-only connection a transaction can change nothing.
-READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
-                sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT}  # fmt: skip
+READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+    sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT,
+}
 # Pragmas whose argument names a table or an index (reading), and pragmas that only report
 # when they have no argument (with one, they would set a value).
 NAMING_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
-REPORTING_PRAGMAS = {"table_list", "function_list", "collation_list", "compile_options", "user_version",
-                     "application_id", "schema_version", "data_version", "page_count", "page_size", "freelist_count",
-                     "encoding"}  # fmt: skip
+REPORTING_PRAGMAS = {
+    "table_list",
+    "function_list",
+    "collation_list",
+    "compile_options",
+    "user_version",
+    "application_id",
+    "schema_version",
+    "data_version",
+    "page_count",
+    "page_size",
+    "freelist_count",
+    "encoding",
+}
 # FTS5 and table-valued pragmas read the schema through an UPDATE-authorized look at sqlite_master;
 # on a file opened read-only it cannot write.
 SCHEMA_TABLES = {"sqlite_master", "sqlite_temp_master", "sqlite_schema"}
@@ -172,8 +328,12 @@ def is_locked(exc: BaseException) -> bool:
 # Another writer (a user's `sqlite-utils insert`, a Datasette plugin) can hold the database longer
 # than busy_timeout: a write then waits and tries again instead of failing the crawl. Every write
 # below is one transaction of idempotent upserts, so trying again is safe.
-retry_when_locked = retry(retry=retry_if_exception(is_locked), stop=stop_after_attempt(6),
-                          wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+retry_when_locked = retry(
+    retry=retry_if_exception(is_locked),
+    stop=stop_after_attempt(6),
+    wait=wait_exponential(multiplier=0.5, max=8),
+    reraise=True,
+)
 
 
 def open_db(path: str | Path, *, create: bool = False, busy_timeout: float = 30.0) -> sqlite_utils.Database:
@@ -249,8 +409,10 @@ def open_readonly(path: str | Path, time_limit: float | None = None) -> sqlite_u
     if app_id != APPLICATION_ID and not (app_id == 0 and LEGACY_TABLES <= tables):
         raise DatabaseError(f"{path} is not a hubcrawl database")
     if version < SCHEMA_VERSION:
-        raise DatabaseError(f"{path} has an older hubcrawl schema (version {version}); "
-                            f"bring it up to date with: hubcrawl migrate --db {path}")  # fmt: skip
+        raise DatabaseError(
+            f"{path} has an older hubcrawl schema (version {version}); "
+            f"bring it up to date with: hubcrawl migrate --db {path}"
+        )
     if version > SCHEMA_VERSION:
         raise DatabaseError(f"{path} was written by a newer hubcrawl (schema {version}); upgrade hubcrawl to read it")
     db = sqlite_utils.Database(conn)  # it sets a pragma on the way in: the authorizer comes after
@@ -383,15 +545,26 @@ def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None
         ids = list(artifact_ids)
     for chunk in chunked(ids, batch_size):
         marks = ",".join("?" * len(chunk))
-        artifacts = {r["id"]: decode_row("artifacts", r) for r in db.query(f"select * from artifacts where id in ({marks})", chunk)}
-        cards = {r["artifact_id"]: decode_row("cards", r) for r in db.query(f"select * from cards where artifact_id in ({marks})", chunk)}
-        pages = {r["artifact_id"]: decode_row("pages", r) for r in db.query(f"select * from pages where artifact_id in ({marks})", chunk)}
+        artifacts = {
+            r["id"]: decode_row("artifacts", r)
+            for r in db.query(f"select * from artifacts where id in ({marks})", chunk)
+        }
+        cards = {
+            r["artifact_id"]: decode_row("cards", r)
+            for r in db.query(f"select * from cards where artifact_id in ({marks})", chunk)
+        }
+        pages = {
+            r["artifact_id"]: decode_row("pages", r)
+            for r in db.query(f"select * from pages where artifact_id in ({marks})", chunk)
+        }
         for artifact_id in chunk:
             if artifact_id in artifacts:
                 yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id)
 
 
-def artifacts_for_pages(db: sqlite_utils.Database, kind: str | None, limit: int | None, due_only: bool = True) -> list[dict]:
+def artifacts_for_pages(
+    db: sqlite_utils.Database, kind: str | None, limit: int | None, due_only: bool = True
+) -> list[dict]:
     """Which pages to visit: never visited or changed since the visit (all, with `due_only=False`),
     most adopted first."""
     due = "(p.fetched_at is null or a.last_modified > p.fetched_at)"
@@ -406,7 +579,9 @@ def artifacts_for_pages(db: sqlite_utils.Database, kind: str | None, limit: int 
 
 
 def get_capabilities(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
-    rows = db.query("select title, text, evidence from capabilities where artifact_id = ? order by position", [artifact_id])
+    rows = db.query(
+        "select title, text, evidence from capabilities where artifact_id = ? order by position", [artifact_id]
+    )
     return [decode_row("capabilities", r) for r in rows]
 
 
@@ -441,7 +616,9 @@ def start_run(db: sqlite_utils.Database, *, spiders: list[str], endpoint: str, a
 
 
 @retry_when_locked
-def add_run_counts(db: sqlite_utils.Database, run_id: int, counts: dict[str, int], errors_by_kind: dict[str, int]) -> None:
+def add_run_counts(
+    db: sqlite_utils.Database, run_id: int, counts: dict[str, int], errors_by_kind: dict[str, int]
+) -> None:
     """Add what one spider did since its last report to a run (a `crawl all` run is several spiders).
     `items` is not added but counted: the distinct repos this run stored, however often listed."""
     with db.atomic():
@@ -456,7 +633,9 @@ def add_run_counts(db: sqlite_utils.Database, run_id: int, counts: dict[str, int
         db["crawl_runs"].update(run_id, update)
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, *, status: str, finished_at: str, message: str | None = None) -> dict:
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, *, status: str, finished_at: str, message: str | None = None
+) -> dict:
     with db.atomic():
         db["crawl_runs"].update(run_id, {"status": status, "finished_at": finished_at, "message": message})
     return get_run(db, run_id)
@@ -491,8 +670,6 @@ def find_artifacts(db: sqlite_utils.Database, identifier: str) -> list[dict]:
 def get_artifact(db: sqlite_utils.Database, artifact_id: str) -> dict:
     """One artifact by its key (`owner/name`, `datasets/owner/name`): never ambiguous, unlike a bare name."""
     return decode_row("artifacts", db["artifacts"].get(artifact_id))
-
-
 
 
 @retry_when_locked
@@ -551,8 +728,13 @@ def score_rows(db: sqlite_utils.Database) -> dict[str, dict]:
 
 
 def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
-    rows = list(db.query("select overall, adoption, quality, ecosystem, match_graph, method_version "
-                         "from scores where artifact_id = ?", [artifact_id]))  # fmt: skip
+    rows = list(
+        db.query(
+            "select overall, adoption, quality, ecosystem, match_graph, method_version "
+            "from scores where artifact_id = ?",
+            [artifact_id],
+        )
+    )
     return rows[0] if rows else None
 
 
@@ -582,7 +764,6 @@ def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:
     return db.execute(sql, [artifact_id, artifact_id]).fetchone()[0]
 
 
-
 # -- incremental runs ---------------------------------------------------------------------------------
 
 
@@ -594,7 +775,9 @@ def get_watermark(db: sqlite_utils.Database, key: str) -> str | None:
 @retry_when_locked
 def save_watermark(db: sqlite_utils.Database, key: str, high_water: str, run_id: int | None, updated_at: str) -> None:
     with db.atomic():
-        db["crawl_state"].upsert({"key": key, "high_water": high_water, "run_id": run_id, "updated_at": updated_at}, pk="key")
+        db["crawl_state"].upsert(
+            {"key": key, "high_water": high_water, "run_id": run_id, "updated_at": updated_at}, pk="key"
+        )
 
 
 def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> dict[str, dict]:
@@ -606,8 +789,12 @@ def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> 
                   from artifacts a left join cards c on c.artifact_id = a.id
                   where a.kind = ? and a.repo_id in ({marks})"""
         for r in db.query(sql, [kind, *chunk]):
-            out[r["repo_id"]] = {"sha": r["sha"], "has_card": bool(r["has_card"]), "run_id": r["run_id"],
-                                 "fetch_errors": json.loads(r["fetch_errors"] or "[]")}  # fmt: skip
+            out[r["repo_id"]] = {
+                "sha": r["sha"],
+                "has_card": bool(r["has_card"]),
+                "run_id": r["run_id"],
+                "fetch_errors": json.loads(r["fetch_errors"] or "[]"),
+            }
     return out
 
 
@@ -645,9 +832,18 @@ def renamed_artifacts(db: sqlite_utils.Database, artifacts: list[dict]) -> list[
 
 
 # Every column that refers to an artifact id: a rename moves them all.
-ARTIFACT_REFERENCES = [("cards", "artifact_id"), ("capabilities", "artifact_id"), ("eval_results", "artifact_id"),
-                       ("pages", "artifact_id"), ("scores", "artifact_id"), ("counter_history", "artifact_id"),
-                       ("edges", "source"), ("edges", "target"), ("comparisons", "a_id"), ("comparisons", "b_id")]  # fmt: skip
+ARTIFACT_REFERENCES = [
+    ("cards", "artifact_id"),
+    ("capabilities", "artifact_id"),
+    ("eval_results", "artifact_id"),
+    ("pages", "artifact_id"),
+    ("scores", "artifact_id"),
+    ("counter_history", "artifact_id"),
+    ("edges", "source"),
+    ("edges", "target"),
+    ("comparisons", "a_id"),
+    ("comparisons", "b_id"),
+]
 
 
 @retry_when_locked
@@ -656,10 +852,14 @@ def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None
     with db.atomic():
         if db.execute("select 1 from artifacts where id = ?", [new_id]).fetchone():
             db.execute("delete from artifacts where id = ?", [new_id])  # a row the new name got meanwhile
-        previous = json.loads(db.execute("select coalesce(previous_ids, '[]') from artifacts where id = ?", [old_id]).fetchone()[0])
+        previous = json.loads(
+            db.execute("select coalesce(previous_ids, '[]') from artifacts where id = ?", [old_id]).fetchone()[0]
+        )
         new_repo_id = new_id.removeprefix("datasets/")
-        db.execute("update artifacts set id = ?, repo_id = ?, previous_ids = ? where id = ?",
-                   [new_id, new_repo_id, json.dumps(previous + [old_id]), old_id])
+        db.execute(
+            "update artifacts set id = ?, repo_id = ?, previous_ids = ? where id = ?",
+            [new_id, new_repo_id, json.dumps(previous + [old_id]), old_id],
+        )
         for table, column in ARTIFACT_REFERENCES:
             db.execute(f"update or replace {table} set {column} = ? where {column} = ?", [new_id, old_id])
 
@@ -669,17 +869,25 @@ def mark_gone(db: sqlite_utils.Database, gone_ids: list[str], present_ids: list[
     """Repos the Hub no longer has keep their row, dated `gone_at` (first seen gone); ones seen again lose it."""
     with db.atomic():
         for chunk in chunked(gone_ids, 500):
-            db.execute(f"update artifacts set gone_at = coalesce(gone_at, ?) where id in ({','.join('?' * len(chunk))})",
-                       [when, *chunk])
+            db.execute(
+                f"update artifacts set gone_at = coalesce(gone_at, ?) where id in ({','.join('?' * len(chunk))})",
+                [when, *chunk],
+            )
         for chunk in chunked(present_ids, 500):
-            db.execute(f"update artifacts set gone_at = null where gone_at is not null and id in ({','.join('?' * len(chunk))})", chunk)
+            db.execute(
+                f"update artifacts set gone_at = null where gone_at is not null and id in ({','.join('?' * len(chunk))})",
+                chunk,
+            )
 
 
 def interrupt_stale_runs(db: sqlite_utils.Database, finished_at: str) -> int:
     """Runs still marked running when a new run holds the lock were killed: say so in the ledger."""
     with db.atomic():
-        cursor = db.execute("update crawl_runs set status = 'interrupted', finished_at = coalesce(finished_at, ?) "
-                            "where status = 'running'", [finished_at])  # fmt: skip
+        cursor = db.execute(
+            "update crawl_runs set status = 'interrupted', finished_at = coalesce(finished_at, ?) "
+            "where status = 'running'",
+            [finished_at],
+        )
     return cursor.rowcount
 
 
@@ -696,12 +904,15 @@ def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = No
     depth = limit * (20 if kind else 5)  # a kind filter discards candidates: look deeper
     scores: dict[int, float] = {}
     by_card: dict[int, int] = {}
-    for rowid, rank in db.execute("select rowid, rank from artifacts_fts where artifacts_fts match ? order by rank limit ?",
-                                  [query, depth]):  # fmt: skip
+    for rowid, rank in db.execute(
+        "select rowid, rank from artifacts_fts where artifacts_fts match ? order by rank limit ?", [query, depth]
+    ):
         scores[rowid] = -rank
     card_hits = db.execute(
         """select a.rowid, c.rowid, f.rank from (select rowid, rank from cards_fts where cards_fts match ? order by rank limit ?) f
-           join cards c on c.rowid = f.rowid join artifacts a on a.id = c.artifact_id""", [query, depth]).fetchall()
+           join cards c on c.rowid = f.rowid join artifacts a on a.id = c.artifact_id""",
+        [query, depth],
+    ).fetchall()
     for artifact_rowid, card_rowid, rank in card_hits:
         scores[artifact_rowid] = scores.get(artifact_rowid, 0.0) - rank * CARD_TEXT_WEIGHT
         by_card[artifact_rowid] = card_rowid
@@ -710,8 +921,14 @@ def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = No
         [row] = db.execute("select kind, repo_id from artifacts where rowid = ?", [rowid]).fetchall()
         if kind and row[0] != kind:
             continue
-        hits.append({"kind": row[0], "repo_id": row[1], "score": round(scores[rowid], 4),
-                     "snippet": search_snippet(db, query, rowid, by_card.get(rowid))})  # fmt: skip
+        hits.append(
+            {
+                "kind": row[0],
+                "repo_id": row[1],
+                "score": round(scores[rowid], 4),
+                "snippet": search_snippet(db, query, rowid, by_card.get(rowid)),
+            }
+        )
         if len(hits) == limit:
             break
     return hits
@@ -721,14 +938,25 @@ def search_snippet(db: sqlite_utils.Database, query: str, artifact_rowid: int, c
     """The matching passage, from the names and capabilities if they match, else from the card."""
     for table, rowid in (("artifacts_fts", artifact_rowid), ("cards_fts", card_rowid)):
         if rowid is not None:
-            row = db.execute(f"select snippet({table}, -1, '[', ']', '…', 16) from {table} where {table} match ? and rowid = ?",
-                             [query, rowid]).fetchone()  # fmt: skip
+            row = db.execute(
+                f"select snippet({table}, -1, '[', ']', '…', 16) from {table} where {table} match ? and rowid = ?",
+                [query, rowid],
+            ).fetchone()
             if row:
                 return row[0]
     return ""
 
 
-EXPORTABLE = ("artifacts", "capabilities", "comparisons", "scores", "eval_results", "edges", "counter_history", "crawl_runs")
+EXPORTABLE = (
+    "artifacts",
+    "capabilities",
+    "comparisons",
+    "scores",
+    "eval_results",
+    "edges",
+    "counter_history",
+    "crawl_runs",
+)
 
 
 def export_rows(db: sqlite_utils.Database, table: str, decode_json: bool):

@@ -33,7 +33,7 @@ class CrawlArgs:
     kind: str | None = None  # pages spider: only models or only datasets
 
     @classmethod
-    def parse(cls, **raw) -> "CrawlArgs":
+    def parse(cls, **raw) -> CrawlArgs:
         """From `-a` strings or CLI values (lists, ints and booleans pass through); `filter` is
         the Hub's (and Scrapy users') name for `filters`."""
         unknown = set(raw) - {f.name for f in fields(cls)} - {"filter"}
@@ -42,8 +42,19 @@ class CrawlArgs:
         return cls.checked(**raw)
 
     @classmethod
-    def checked(cls, *, search=None, author=None, filter=None, filters=None, ids=None, limit=None, full=None,
-                counters=None, kind=None) -> "CrawlArgs":  # fmt: skip
+    def checked(
+        cls,
+        *,
+        search=None,
+        author=None,
+        filter=None,
+        filters=None,
+        ids=None,
+        limit=None,
+        full=None,
+        counters=None,
+        kind=None,
+    ) -> CrawlArgs:
         args = cls(
             search=text(search),
             author=text(author),

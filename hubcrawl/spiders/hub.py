@@ -28,9 +28,21 @@ from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
-    "author", "sha", "lastModified", "createdAt", "downloads", "downloadsAllTime", "likes", "tags",
-    "cardData", "gated", "private", "disabled", "siblings", "trendingScore",
-)  # fmt: skip
+    "author",
+    "sha",
+    "lastModified",
+    "createdAt",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "tags",
+    "cardData",
+    "gated",
+    "private",
+    "disabled",
+    "siblings",
+    "trendingScore",
+)
 
 
 # `crawl --counters`: the listing fields adoption is made of, nothing else.
@@ -120,8 +132,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
 
     def listing_request(self, url: str) -> scrapy.Request:
         self.listing_urls.add(url)
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, priority=LISTING_PRIORITY,
-                              dont_filter=True)  # fmt: skip
+        return scrapy.Request(
+            url, callback=self.parse_listing, errback=self.listing_failed, priority=LISTING_PRIORITY, dont_filter=True
+        )
 
     def next_page_url(self, response) -> str | None:
         """The `Link: rel="next"` URL, moved onto HF_ENDPOINT (a mirror may link to the Hub itself)."""
@@ -180,8 +193,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
         if reached_watermark:
             self.listing_complete = True
         elif next_url in self.listing_urls:
-            self.record_listing_error(problem("listing_loop", "the next-page link points to a page already listed",
-                                              url=next_url))  # fmt: skip
+            self.record_listing_error(
+                problem("listing_loop", "the next-page link points to a page already listed", url=next_url)
+            )
         elif next_url and not self.limit_reached():
             yield self.listing_request(next_url)
         elif not next_url:
@@ -199,7 +213,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
                 continue
             errors = []
             if cut_depth(record, MAX_DEPTH):
-                errors.append(problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped"))
+                errors.append(
+                    problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")
+                )
             if repo_id not in out:
                 out[repo_id] = (record, errors, parse_iso(record.get("lastModified")))
         return out
@@ -218,7 +234,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             yield retry or self.item(repo_id, None, [malformed("info", response.url)])
             return
         self.repos_seen += 1
-        errors = [problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")] if cut else []
+        errors = (
+            [problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")] if cut else []
+        )
         yield self.follow_card(record, errors)
 
     def follow_card(self, record: dict, errors: list[dict]):
@@ -238,14 +256,18 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
 
     def parse_card(self, response, record: dict, errors: list[dict]):
         headers = response.headers
-        intact = body_matches_etag(response.body, (headers.get("ETag") or b"").decode("latin-1"),
-                                   (headers.get("X-Linked-Etag") or b"").decode("latin-1"))  # fmt: skip
+        intact = body_matches_etag(
+            response.body,
+            (headers.get("ETag") or b"").decode("latin-1"),
+            (headers.get("X-Linked-Etag") or b"").decode("latin-1"),
+        )
         if intact is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
             retry = self.retry(response, "card body does not match its ETag")
             if retry is not None:
                 return retry
-            error = problem("card_integrity", "the body never matched its ETag (git blob id) after retries",
-                            url=response.url)  # fmt: skip
+            error = problem(
+                "card_integrity", "the body never matched its ETag (git blob id) after retries", url=response.url
+            )
             item = self.item(record["id"], record, errors + [error])
             item.card_url, item.card_status = response.request.url, response.status
             return item
@@ -271,8 +293,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             return None
         repo_id = failure.request.cb_kwargs["repo_id"]
         status, code, exc = failure_parts(failure)
-        return self.item(repo_id, None, [fetch_failure("info", status, error_code=code, exception=exc,
-                                                       url=failure.request.url)])
+        return self.item(
+            repo_id, None, [fetch_failure("info", status, error_code=code, exception=exc, url=failure.request.url)]
+        )
 
     def listing_failed(self, failure):
         if failure.check(CrawlStopping):
@@ -284,8 +307,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
     # -- helpers ----------------------------------------------------------------------------
 
     def item(self, repo_id: str, record: dict | None, errors: list[dict], mode: str = "fetched") -> ArtifactItem:
-        return ArtifactItem(kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors,
-                            mode=mode)
+        return ArtifactItem(
+            kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors, mode=mode
+        )
 
     def retry_malformed(self, response, what: str) -> scrapy.Request | None:
         """A malformed body is retried like a 5xx; None once the retries are spent."""

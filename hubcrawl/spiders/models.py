@@ -1,5 +1,6 @@
 from hubcrawl.spiders.hub import COMMON_EXPAND, HubSpider
 
+
 class ModelsSpider(HubSpider):
     """`scrapy crawl models [-a search=Q] [-a author=A] [-a filter=T1,T2] [-a ids=a/b,c/d] [-a limit=N]`"""
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import scrapy
 from scrapy.http import TextResponse
 
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import hub_endpoint, same_origin
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.crawler.clock import now_iso
 from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
 from hubcrawl.spiders.hub import failure_parts, quote_path
 
@@ -50,7 +50,9 @@ class PagesSpider(ArgumentsMixin, scrapy.Spider):
 
     def parse_page(self, response, kind: str, repo_id: str):
         self.crawler.stats.inc_value("hubcrawl/pages_fetched")
-        if not same_origin(response.url, self.endpoint):  # a redirect may go anywhere; what it finds is not the Hub's word
+        if not same_origin(
+            response.url, self.endpoint
+        ):  # a redirect may go anywhere; what it finds is not the Hub's word
             error = problem("page_offsite", "the page redirected away from the Hub", url=response.url)
             return PageItem(kind, repo_id, response.request.url, now_iso(), response.status, None, [error])
         if not isinstance(response, TextResponse):

@@ -445,12 +445,11 @@ def export(table, fmt, output, db):
 @db_option
 def metadata(db):
     """Datasette metadata describing the tables and columns: `datasette hub.db -m <(hubcrawl metadata)`."""
-    from importlib.resources import files
+    from hubcrawl.db.schema import datasette_metadata
 
-    meta = json.loads(files("hubcrawl.crawler").joinpath("data/datasette-metadata.json").read_text(encoding="utf-8"))
-    database = Path(db_path(db)).stem  # Datasette names a database after its file
-    meta["databases"] = {database: meta["databases"]["hub"]}
-    click.echo(json.dumps(meta, indent=2))
+    click.echo(
+        json.dumps(datasette_metadata(Path(db_path(db)).stem), indent=2)
+    )  # Datasette names a database after its file
 
 
 @cli.command()

@@ -17,265 +17,16 @@ from typing import Any
 import sqlite_utils
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-JSON_COLUMNS = {
-    "artifacts": (
-        "licenses",
-        "tasks",
-        "formats",
-        "languages",
-        "tags",
-        "datasets",
-        "base_models",
-        "papers",
-        "libraries",
-        "modalities",
-        "provenance",
-        "size_categories",
-        "splits",
-        "configs",
-        "annotations_creators",
-        "source_datasets",
-        "card_sections",
-        "card_validation_errors",
-        "paper_titles",
-        "errors",
-        "fetch_errors",
-        "previous_ids",
-        "record",
-    ),
-    "cards": ("front_matter", "errors"),
-    "capabilities": ("evidence",),
-    "comparisons": ("record",),
-    "pages": ("props", "errors"),
-    "crawl_runs": ("arguments", "errors_by_kind"),
-}
-
-SCHEMA: dict[str, dict[str, Any]] = {
-    "artifacts": {
-        "columns": {
-            "id": str,
-            "kind": str,
-            "repo_id": str,
-            "hub_id": str,
-            "author": str,
-            "sha": str,
-            "last_modified": str,
-            "created_at": str,
-            "downloads": int,
-            "downloads_all_time": int,
-            "likes": int,
-            "trending_score": int,
-            "private": int,
-            "disabled": int,
-            "gated": str,
-            "license": str,
-            "licenses": str,
-            "license_name": str,
-            "pricing": str,
-            "task": str,
-            "tasks": str,
-            "library_name": str,
-            "parameters": int,
-            "formats": str,
-            "languages": str,
-            "tags": str,
-            "datasets": str,
-            "base_models": str,
-            "papers": str,
-            "spaces": int,
-            # adoption, ecosystem and quality signals
-            "children": int,
-            "libraries": str,
-            "inference": str,
-            "modalities": str,
-            "discussions": int,
-            "card_length": int,
-            "card_sections": str,
-            "has_license": int,
-            "card_validation_errors": str,
-            "eval_count": int,
-            "capability_count": int,
-            "capability_text": str,
-            "paper_titles": str,
-            "viewer": str,
-            # datasets: size and shape
-            "size_categories": str,
-            "rows": int,
-            "bytes": int,
-            "download_bytes": int,
-            "splits": str,
-            "configs": str,
-            "annotations_creators": str,
-            "source_datasets": str,
-            # where derived values came from, and what went wrong
-            "provenance": str,
-            "provenance_rows": str,
-            "fetched_at": str,
-            "errors": str,
-            "fetch_errors": str,
-            "gone_at": str,
-            "previous_ids": str,
-            "record": str,
-            "run_id": int,  # the crawl run that last stored this repo's API record
-        },
-        "pk": "id",
-    },
-    "capabilities": {
-        "columns": {
-            "id": int,
-            "artifact_id": str,
-            "position": int,
-            "aspect": str,
-            "title": str,
-            "text": str,
-            "evidence": str,
-        },
-        "pk": "id",
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "eval_results": {
-        "columns": {
-            "id": int,
-            "artifact_id": str,
-            "source": str,
-            "task": str,
-            "dataset": str,
-            "dataset_name": str,
-            "config": str,
-            "split": str,
-            "metric": str,
-            "metric_name": str,
-            "value": float,
-            "verified": int,
-        },
-        "pk": "id",
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "pages": {
-        "columns": {
-            "artifact_id": str,
-            "url": str,
-            "status": int,
-            "props": str,
-            "card_text": str,
-            "errors": str,
-            "fetched_at": str,
-        },
-        "pk": "artifact_id",
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "cards": {
-        "columns": {
-            "artifact_id": str,
-            "url": str,
-            "sha": str,
-            "front_matter": str,
-            "has_front_matter": int,
-            "body": str,
-            "length": int,
-            "raw_text": str,
-            "errors": str,
-            "fetched_at": str,
-        },
-        "pk": "artifact_id",
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "scores": {
-        "columns": {
-            "artifact_id": str,
-            "kind": str,
-            "overall": float,
-            "adoption": float,
-            "quality": float,
-            "ecosystem": float,
-            "match_graph": float,
-            "method_version": str,
-            "ranked_at": str,
-        },
-        "pk": "artifact_id",
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "edges": {
-        "columns": {"source": str, "target": str, "kind": str, "weight": float},
-        "pk": ("source", "target", "kind"),
-        "foreign_keys": [("source", "artifacts", "id"), ("target", "artifacts", "id")],
-    },
-    "comparisons": {
-        "columns": {
-            "id": str,
-            "a_id": str,
-            "b_id": str,
-            "title": str,
-            "record": str,
-            "markdown": str,
-            "a_sha": str,
-            "b_sha": str,
-            "a_overall": float,
-            "b_overall": float,
-            "method_version": str,
-            "created_at": str,
-        },
-        "pk": "id",
-        "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
-    },
-    "counter_history": {
-        "columns": {
-            "artifact_id": str,
-            "run_id": int,
-            "seen_at": str,
-            "downloads": int,
-            "downloads_all_time": int,
-            "likes": int,
-        },
-        "pk": ("artifact_id", "run_id"),
-        "foreign_keys": [("artifact_id", "artifacts", "id")],
-    },
-    "crawl_state": {
-        "columns": {"key": str, "high_water": str, "run_id": int, "updated_at": str},
-        "pk": "key",
-    },
-    "crawl_runs": {
-        "columns": {
-            "id": int,
-            "started_at": str,
-            "finished_at": str,
-            "status": str,
-            "spiders": str,
-            "endpoint": str,
-            "arguments": str,
-            "requests": int,
-            "listing_pages": int,
-            "items": int,
-            "cards": int,
-            "pages": int,
-            "errors": int,
-            "errors_by_kind": str,
-            "message": str,
-        },
-        "pk": "id",
-    },
-}
-
-INDEXES = [
-    ("artifacts", ["kind", "repo_id"], True),
-    ("capabilities", ["artifact_id"], False),
-    ("eval_results", ["artifact_id"], False),
-    ("edges", ["target"], False),
-    ("comparisons", ["a_id"], False),
-    ("comparisons", ["b_id"], False),
-    ("artifacts", ["hub_id"], False),
-    ("artifacts", ["task"], False),
-    ("artifacts", ["run_id"], False),
-]
-
-
-# A hubcrawl database says so itself (PRAGMA application_id, "hubc"), and which schema it has
-# (PRAGMA user_version). Writers bring an older schema up to date; readers, which may not write,
-# ask for `hubcrawl migrate`. Version 2 added `artifacts.run_id`.
-APPLICATION_ID = 0x68756263
-SCHEMA_VERSION = 2
-# Tables by which a database made before application_id was set is known as hubcrawl's.
-LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
+from hubcrawl.db.schema import (
+    APPLICATION_ID,
+    FTS_COLUMNS,
+    INDEXES,
+    JSON_COLUMNS,
+    LEGACY_TABLES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    column_types,
+)
 
 # What a reader may do (sqlite3's authorizer): read, call functions, recurse, and a few pragmas
 # that only report. Anything else (ATTACH, which VACUUM INTO uses too, any write, a pragma that
@@ -466,17 +217,17 @@ def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Tables, columns, indexes and search indexes as SCHEMA states them; then the file's identity."""
     for name, spec in SCHEMA.items():
-        table = db[name]
+        table, types = db[name], column_types(name)
         if not table.exists():
-            table.create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+            table.create(types, pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
         else:
-            missing = {c: t for c, t in spec["columns"].items() if c not in table.columns_dict}
-            for column, col_type in missing.items():
-                table.add_column(column, col_type)
+            for column, col_type in types.items():
+                if column not in table.columns_dict:
+                    table.add_column(column, col_type)
     for name, columns, unique in INDEXES:
         db[name].create_index(columns, unique=unique, if_not_exists=True)
-    # FTS5 over names and capability text, and over card bodies; triggers keep both in sync as rows change.
     for table, columns in FTS_COLUMNS.items():
         if not db[f"{table}_fts"].exists():
             db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
@@ -484,7 +235,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-FTS_COLUMNS = {"artifacts": ["repo_id", "capability_text"], "cards": ["body"]}
 CARD_TEXT_WEIGHT = 0.5  # a match in the card's own words counts half a match in its name or capabilities
 
 

@@ -1,0 +1,288 @@
+"""The schema, as data, stated once: every table and column with its type and what it means.
+
+The database is built from it (`ensure_schema`), JSON columns are encoded and decoded by it, and
+the Datasette metadata (`hubcrawl metadata`) is made from it. A new column is one line here (plus
+the normalizer that fills it); a test requires each to say what it holds.
+"""
+
+from __future__ import annotations
+
+JSON = "json"  # a TEXT column holding JSON: encoded on write, decoded on read
+
+# A hubcrawl database says so itself (PRAGMA application_id, "hubc"), and which schema it has
+# (PRAGMA user_version). Writers bring an older schema up to date; readers ask for `hubcrawl migrate`.
+# Version 2 added `artifacts.run_id`.
+APPLICATION_ID = 0x68756263
+SCHEMA_VERSION = 2
+# Tables by which a database made before application_id was set is known as hubcrawl's.
+LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
+
+ARTIFACT_FK = [("artifact_id", "artifacts", "id")]
+
+SCHEMA: dict[str, dict] = {
+    "artifacts": {
+        "description": "One row per repo. `id` is its Hub URL path (owner/name, datasets/owner/name). "
+        "JSON columns hold lists or objects.",
+        "pk": "id",
+        "sort_desc": "downloads",
+        "columns": {
+            "id": (str, "Hub URL path: owner/name for a model, datasets/owner/name for a dataset"),
+            "kind": (str, "model or dataset"),
+            "repo_id": (str, "owner/name on the Hub"),
+            "hub_id": (str, "the Hub's stable _id (survives renames)"),
+            "author": (str, "user or organisation that owns the repo"),
+            "sha": (str, "commit the stored record and card are from"),
+            "last_modified": (str, "last commit time, UTC"),
+            "created_at": (str, "creation time, UTC; empty when the Hub does not know it"),
+            "downloads": (int, "downloads in the last 30 days"),
+            "downloads_all_time": (int, "cumulative downloads"),
+            "likes": (int, "likes on the Hub"),
+            "trending_score": (int, "the Hub's trending score"),
+            "private": (int, "1 for a private repo"),
+            "disabled": (int, "1 for a repo the Hub disabled"),
+            "gated": (str, "auto or manual when access must be requested (yes when only the card says so)"),
+            "license": (str, "canonical licence id (first of licenses)"),
+            "licenses": (JSON, "every licence id declared"),
+            "license_name": (str, "the licence's own name when license is other"),
+            "pricing": (str, "Free, Free (gated), Free (non-commercial) or Unknown"),
+            "task": (str, "main task (pipeline tag, or first task category)"),
+            "tasks": (JSON, "every task declared"),
+            "library_name": (str, "the library the repo is made for"),
+            "parameters": (int, "parameter count: counted (safetensors, GGUF) or stated by the card, never guessed"),
+            "formats": (JSON, "weight or file formats"),
+            "languages": (JSON, "declared languages"),
+            "tags": (JSON, "the Hub's tags"),
+            "datasets": (JSON, "datasets a model was trained on, as declared"),
+            "base_models": (JSON, "models a model was fine-tuned, quantized or merged from"),
+            "papers": (JSON, "arXiv ids from the tags"),
+            "spaces": (int, "Spaces using the model"),
+            "children": (int, "models built on this one (the Hub's count)"),
+            "libraries": (JSON, "libraries that can load it"),
+            "inference": (str, "warm (serverless now) or endpoints (Inference Endpoints-compatible)"),
+            "modalities": (JSON, "modalities (text, image, audio …)"),
+            "discussions": (int, "discussions on the Hub page"),
+            "card_length": (int, "characters of card body"),
+            "card_sections": (JSON, "standard card sections present"),
+            "has_license": (int, "1 when a licence is declared"),
+            "card_validation_errors": (JSON, "the Hub's own validation errors of the card, from its page"),
+            "eval_count": (int, "reported eval results"),
+            "capability_count": (int, "capabilities derived"),
+            "capability_text": (str, "the capabilities' titles and texts (full-text indexed)"),
+            "paper_titles": (JSON, "titles of the papers behind arxiv tags, from the page"),
+            "viewer": (str, "the dataset viewer's state, from the page"),
+            "size_categories": (JSON, "declared size categories of a dataset"),
+            "rows": (int, "dataset rows (card dataset_info, Data Splits table, or the dataset viewer)"),
+            "bytes": (int, "dataset size in bytes, as the card states it"),
+            "download_bytes": (int, "download size in bytes, as the card states it"),
+            "splits": (JSON, "rows per split per configuration: {config: {split: rows}}"),
+            "configs": (JSON, "dataset configurations"),
+            "annotations_creators": (JSON, "who annotated a dataset, as declared"),
+            "source_datasets": (JSON, "datasets a dataset was made from, as declared"),
+            "provenance": (JSON, "where derived values came from (e.g. parameters from safetensors.total)"),
+            "provenance_rows": (str, "where rows came from"),
+            "fetched_at": (str, "when the record was fetched, UTC"),
+            "errors": (JSON, "problems met while fetching or parsing, as {kind, detail}"),
+            "fetch_errors": (JSON, "the fetching problems alone (kept for re-normalizing)"),
+            "gone_at": (str, "when the Hub stopped answering for this repo (the row is kept)"),
+            "previous_ids": (JSON, "earlier ids of a renamed repo"),
+            "record": (JSON, "the raw API record"),
+            "run_id": (int, "the crawl run that last stored this repo's API record"),
+        },
+    },
+    "capabilities": {
+        "description": "What each artifact can do, decomposed; each with the evidence it rests on.",
+        "pk": "id",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "id": (int, "row id"),
+            "artifact_id": (str, "the artifact"),
+            "position": (int, "order within the artifact"),
+            "aspect": (str, "what the capability is about (task, size, formats …)"),
+            "title": (str, "short title"),
+            "text": (str, "what it can do; every number in it stands in its evidence"),
+            "evidence": (JSON, "list of {source: api|card|page, field or section, value or quote, url}"),
+        },
+    },
+    "eval_results": {
+        "description": "Reported results from model-index and the Hub's eval results.",
+        "pk": "id",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "id": (int, "row id"),
+            "artifact_id": (str, "the artifact"),
+            "source": (str, "model-index or eval_results"),
+            "task": (str, "task type"),
+            "dataset": (str, "dataset id or type"),
+            "dataset_name": (str, "dataset name as reported"),
+            "config": (str, "dataset configuration"),
+            "split": (str, "dataset split"),
+            "metric": (str, "metric type"),
+            "metric_name": (str, "metric name as reported"),
+            "value": (float, "the reported value (finite numbers only)"),
+            "verified": (int, "1 when the Hub verified it"),
+        },
+    },
+    "pages": {
+        "description": "Visited Hub pages: the header props and the card text they show.",
+        "pk": "artifact_id",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "url": (str, "the page visited"),
+            "status": (int, "HTTP status of the last visit"),
+            "props": (JSON, "the page header's JSON props"),
+            "card_text": (str, "the card text the page shows (a gated repo's card too)"),
+            "errors": (JSON, "problems of the last visit, as {kind, detail}"),
+            "fetched_at": (str, "when the page was visited, UTC"),
+        },
+    },
+    "cards": {
+        "description": "Model and dataset cards: YAML front matter (JSON) and the Markdown body.",
+        "pk": "artifact_id",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "url": (str, "where the card was fetched"),
+            "sha": (str, "commit the card is from"),
+            "front_matter": (JSON, "the card's YAML metadata as JSON"),
+            "has_front_matter": (int, "1 when the card has a YAML block"),
+            "body": (str, "Markdown after the front matter"),
+            "length": (int, "characters of body"),
+            "raw_text": (str, "the card as fetched, kept only when its front matter could not be read"),
+            "errors": (JSON, "problems reading the card, as {kind, detail}"),
+            "fetched_at": (str, "when the card was fetched, UTC"),
+        },
+    },
+    "scores": {
+        "description": "0-100 scores and their four parts (0-1). See docs/ranking.md.",
+        "pk": "artifact_id",
+        "foreign_keys": ARTIFACT_FK,
+        "sort_desc": "overall",
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "kind": (str, "model or dataset"),
+            "overall": (float, "0-100"),
+            "adoption": (float, "0-1: downloads, likes, Spaces, children, within its kind"),
+            "quality": (float, "0-1: card completeness and structure, licence, eval results, problems"),
+            "ecosystem": (float, "0-1: libraries, formats, hosted inference, what is built on it"),
+            "match_graph": (float, "0-1: centrality in the match graph"),
+            "method_version": (str, "the scoring method's version"),
+            "ranked_at": (str, "when it was scored, UTC"),
+        },
+    },
+    "edges": {
+        "description": "The match graph: trained_on, evaluated_on, fine_tuned_from, similar.",
+        "pk": ("source", "target", "kind"),
+        "foreign_keys": [("source", "artifacts", "id"), ("target", "artifacts", "id")],
+        "columns": {
+            "source": (str, "artifact the edge starts at"),
+            "target": (str, "artifact it points to"),
+            "kind": (str, "trained_on, evaluated_on, fine_tuned_from or similar"),
+            "weight": (float, "edge weight"),
+        },
+    },
+    "comparisons": {
+        "description": "Stored 'A vs B' records, as JSON and Markdown.",
+        "pk": "id",
+        "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
+        "columns": {
+            "id": (str, "the pair's key"),
+            "a_id": (str, "artifact A"),
+            "b_id": (str, "artifact B"),
+            "title": (str, "A vs B"),
+            "record": (JSON, "the comparison record"),
+            "markdown": (str, "the record as Markdown"),
+            "a_sha": (str, "A's commit when the record was made"),
+            "b_sha": (str, "B's commit when the record was made"),
+            "a_overall": (float, "A's score when the record was made"),
+            "b_overall": (float, "B's score when the record was made"),
+            "method_version": (str, "the scoring method's version"),
+            "created_at": (str, "when the record was made, UTC"),
+        },
+    },
+    "counter_history": {
+        "description": "Downloads and likes seen by each crawl run (adoption over time).",
+        "pk": ("artifact_id", "run_id"),
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "run_id": (int, "the crawl run"),
+            "seen_at": (str, "when, UTC"),
+            "downloads": (int, "downloads in the last 30 days then"),
+            "downloads_all_time": (int, "cumulative downloads then"),
+            "likes": (int, "likes then"),
+        },
+    },
+    "crawl_state": {
+        "description": "High-water marks of complete listing passes (incremental runs).",
+        "pk": "key",
+        "columns": {
+            "key": (str, "the listing: kind and the arguments that narrow it"),
+            "high_water": (str, "newest lastModified of the last complete pass"),
+            "run_id": (int, "the run that set it"),
+            "updated_at": (str, "when, UTC"),
+        },
+    },
+    "crawl_runs": {
+        "description": "The crawl-run ledger.",
+        "pk": "id",
+        "sort_desc": "id",
+        "columns": {
+            "id": (int, "run id"),
+            "started_at": (str, "UTC"),
+            "finished_at": (str, "UTC"),
+            "status": (str, "running, finished, interrupted or failed"),
+            "spiders": (str, "spiders the run ran"),
+            "endpoint": (str, "the Hub it crawled (HF_ENDPOINT)"),
+            "arguments": (JSON, "the run's arguments"),
+            "requests": (int, "HTTP requests made"),
+            "listing_pages": (int, "listing pages read"),
+            "items": (int, "distinct repos stored"),
+            "cards": (int, "cards fetched"),
+            "pages": (int, "Hub pages stored"),
+            "errors": (int, "problems recorded"),
+            "errors_by_kind": (JSON, "problems by kind"),
+            "message": (str, "why a run failed or stopped"),
+        },
+    },
+}
+
+INDEXES = [
+    ("artifacts", ["kind", "repo_id"], True),
+    ("capabilities", ["artifact_id"], False),
+    ("eval_results", ["artifact_id"], False),
+    ("edges", ["target"], False),
+    ("comparisons", ["a_id"], False),
+    ("comparisons", ["b_id"], False),
+    ("artifacts", ["hub_id"], False),
+    ("artifacts", ["task"], False),
+    ("artifacts", ["run_id"], False),
+]
+
+# FTS5 over names and capability text, and over card bodies; triggers keep both in sync as rows change.
+FTS_COLUMNS = {"artifacts": ["repo_id", "capability_text"], "cards": ["body"]}
+
+JSON_COLUMNS = {
+    table: tuple(c for c, (kind, _) in spec["columns"].items() if kind == JSON) for table, spec in SCHEMA.items()
+}
+
+
+def column_types(table: str) -> dict[str, type]:
+    """The SQLite types sqlite-utils creates a table with (JSON is TEXT)."""
+    return {c: str if kind == JSON else kind for c, (kind, _) in SCHEMA[table]["columns"].items()}
+
+
+def datasette_metadata(database: str) -> dict:
+    """Datasette metadata for a database file named `database`: every table and column described."""
+    tables = {}
+    for name, spec in SCHEMA.items():
+        table = {"description": spec["description"], "columns": {c: d for c, (_, d) in spec["columns"].items()}}
+        if "sort_desc" in spec:
+            table["sort_desc"] = spec["sort_desc"]
+        tables[name] = table
+    return {
+        "title": "hubcrawl",
+        "description": "Hugging Face Hub models and datasets: normalized fields, capabilities with evidence, "
+        "scores and comparison records.",
+        "databases": {database: {"tables": tables}},
+    }

@@ -1,0 +1,233 @@
+"""Every read the crawl, ranking, comparisons and the CLI make."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from hubcrawl.db.connection import DatabaseError, QueryTimeout, chunked, decode_row
+
+
+def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
+    """A reader's statement: its columns and rows, or a one-line DatabaseError."""
+    try:
+        cursor = db.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
+    except sqlite3.Warning:  # e.g. two statements at once
+        raise DatabaseError("query refused: one statement at a time") from None
+    except sqlite3.Error as exc:
+        message = str(exc)
+        if message == "interrupted":
+            raise QueryTimeout("query stopped: it ran past its time limit (--time-limit)") from None
+        if message == "not authorized" or "readonly" in message:
+            message = "the database is read-only here: only reading statements are allowed"
+        raise DatabaseError(f"query refused: {message}") from None
+
+
+def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None = None, batch_size: int = 500):
+    """(artifact, card, page) rows as stored, decoded; every artifact when no ids are given."""
+    if artifact_ids is None:
+        ids = [r["id"] for r in db.query("select id from artifacts order by id")]
+    else:
+        ids = list(artifact_ids)
+    for chunk in chunked(ids, batch_size):
+        marks = ",".join("?" * len(chunk))
+        artifacts = {
+            r["id"]: decode_row("artifacts", r)
+            for r in db.query(f"select * from artifacts where id in ({marks})", chunk)
+        }
+        cards = {
+            r["artifact_id"]: decode_row("cards", r)
+            for r in db.query(f"select * from cards where artifact_id in ({marks})", chunk)
+        }
+        pages = {
+            r["artifact_id"]: decode_row("pages", r)
+            for r in db.query(f"select * from pages where artifact_id in ({marks})", chunk)
+        }
+        for artifact_id in chunk:
+            if artifact_id in artifacts:
+                yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id)
+
+
+def artifacts_for_pages(
+    db: sqlite_utils.Database, kind: str | None, limit: int | None, due_only: bool = True
+) -> list[dict]:
+    """Which pages to visit: never visited or changed since the visit (all, with `due_only=False`),
+    most adopted first."""
+    due = "(p.fetched_at is null or a.last_modified > p.fetched_at)"
+    conditions = [c for c in ("a.kind = ?" if kind else "", due if due_only else "", "a.gone_at is null") if c]
+    sql = f"""
+        select a.kind, a.repo_id from artifacts a left join pages p on p.artifact_id = a.id
+        where {" and ".join(conditions)}
+        order by {due} desc, coalesce(a.downloads, 0) desc, coalesce(a.likes, 0) desc, a.id
+        {"limit ?" if limit else ""}"""
+    params = ([kind] if kind else []) + ([limit] if limit else [])
+    return list(db.query(sql, params))
+
+
+def get_capabilities(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
+    rows = db.query(
+        "select title, text, evidence from capabilities where artifact_id = ? order by position", [artifact_id]
+    )
+    return [decode_row("capabilities", r) for r in rows]
+
+
+def find_artifacts(db: sqlite_utils.Database, identifier: str) -> list[dict]:
+    """Artifacts an identifier names: `datasets/a/b` is a dataset; bare `a/b` may be either kind."""
+    if identifier.startswith("datasets/"):
+        rows = db.query("select * from artifacts where kind = 'dataset' and repo_id = ?", [identifier[9:]])
+    else:
+        rows = db.query("select * from artifacts where repo_id = ? order by kind desc", [identifier])
+    return [decode_row("artifacts", r) for r in rows]
+
+
+def get_artifact(db: sqlite_utils.Database, artifact_id: str) -> dict:
+    """One artifact by its key (`owner/name`, `datasets/owner/name`): never ambiguous, unlike a bare name."""
+    return decode_row("artifacts", db["artifacts"].get(artifact_id))
+
+
+def rare_term_postings(db: sqlite_utils.Database, max_df: int) -> dict[str, set[int]]:
+    """Rare terms of the capability text (in 2..max_df artifacts) and the artifacts (rowids) they occur in.
+
+    SQLite's FTS5 does the tokenizing and the counting (fts5vocab over the search index): no index of
+    our own. Shared rare terms are what the match graph's similarity edges are made of.
+    """
+    ensure_vocab_tables(db)
+    sql = """
+        select term, doc from temp.cap_instances
+        where col = 'capability_text' and term in (select term from temp.cap_terms where doc between 2 and ?)"""
+    postings: dict[str, set[int]] = {}
+    for term, doc in db.execute(sql, [max_df]):
+        postings.setdefault(term, set()).add(doc)
+    return postings
+
+
+def ensure_vocab_tables(db: sqlite_utils.Database) -> None:
+    """FTS5's own views of the search index: terms with their document counts, and term instances."""
+    db.execute("create virtual table if not exists temp.cap_terms using fts5vocab(main, artifacts_fts, 'row')")
+    db.execute("create virtual table if not exists temp.cap_instances using fts5vocab(main, artifacts_fts, 'instance')")
+
+
+def artifact_rows(db: sqlite_utils.Database, columns: Iterable[str]) -> list[dict]:
+    """These columns of every artifact (plus its `_rowid`, which the search index refers to), decoded."""
+    rows = db.query(f"select rowid as _rowid, {', '.join(columns)} from artifacts order by id")
+    return [decode_row("artifacts", r) for r in rows]
+
+
+def score_rows(db: sqlite_utils.Database) -> dict[str, dict]:
+    return {r["artifact_id"]: r for r in db.query("select * from scores")}
+
+
+def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
+    rows = list(
+        db.query(
+            "select overall, adoption, quality, ecosystem, match_graph, method_version "
+            "from scores where artifact_id = ?",
+            [artifact_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list[dict]:
+    """Eval results in the order they were reported (all, or one artifact's)."""
+    where, params = ("where artifact_id = ?", [artifact_id]) if artifact_id else ("", [])
+    sql = f"select artifact_id, source, dataset, dataset_name, config, split, metric, value, verified from eval_results {where} order by id"
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def capability_rows(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query("select artifact_id, aspect, title, text from capabilities order by artifact_id, position"))
+
+
+def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:
+    return db.execute("select source, target, weight from edges").fetchall()
+
+
+def comparison_states(db: sqlite_utils.Database) -> dict[str, dict]:
+    """Stored comparison records: what each was made from (to know whether it must be written again)."""
+    sql = "select id, a_id, b_id, a_sha, b_sha, a_overall, b_overall, method_version from comparisons"
+    return {r["id"]: r for r in db.query(sql)}
+
+
+def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:
+    sql = "select count(*) from comparisons where a_id = ? or b_id = ?"
+    return db.execute(sql, [artifact_id, artifact_id]).fetchone()[0]
+
+
+def get_watermark(db: sqlite_utils.Database, key: str) -> str | None:
+    rows = list(db.query("select high_water from crawl_state where key = ?", [key]))
+    return rows[0]["high_water"] if rows else None
+
+
+def stored_states(db: sqlite_utils.Database, kind: str, repo_ids: list[str]) -> dict[str, dict]:
+    """What is stored for these repos: their commit, whether a card is stored, and the fetch errors."""
+    out = {}
+    for chunk in chunked(repo_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        sql = f"""select a.repo_id, a.sha, a.fetch_errors, a.run_id, c.artifact_id is not null as has_card
+                  from artifacts a left join cards c on c.artifact_id = a.id
+                  where a.kind = ? and a.repo_id in ({marks})"""
+        for r in db.query(sql, [kind, *chunk]):
+            out[r["repo_id"]] = {
+                "sha": r["sha"],
+                "has_card": bool(r["has_card"]),
+                "run_id": r["run_id"],
+                "fetch_errors": json.loads(r["fetch_errors"] or "[]"),
+            }
+    return out
+
+
+def renamed_artifacts(db: sqlite_utils.Database, artifacts: list[dict]) -> list[tuple[str, str]]:
+    """(old id, new id) for artifacts stored under another name with the same Hub `_id` (a rename)."""
+    by_hub_id = {a["hub_id"]: a for a in artifacts if a.get("hub_id")}
+    renames = []
+    for chunk in chunked(list(by_hub_id), 500):
+        sql = f"select id, kind, hub_id from artifacts where hub_id in ({','.join('?' * len(chunk))})"
+        for r in db.query(sql, chunk):
+            new = by_hub_id[r["hub_id"]]
+            if r["id"] != new["id"] and r["kind"] == new["kind"]:
+                renames.append((r["id"], new["id"]))
+    return renames
+
+
+EXPORTABLE = (
+    "artifacts",
+    "capabilities",
+    "comparisons",
+    "scores",
+    "eval_results",
+    "edges",
+    "counter_history",
+    "crawl_runs",
+)
+
+
+def export_rows(db: sqlite_utils.Database, table: str, decode_json: bool):
+    """Every row of an exportable table, in primary-key order, streamed; JSON columns decoded on request."""
+    if table not in EXPORTABLE:
+        raise DatabaseError(f"cannot export {table!r}: choose one of {', '.join(EXPORTABLE)}")
+    for row in db[table].rows_where(order_by="rowid"):
+        yield decode_row(table, row) if decode_json else row
+
+
+def ranked_artifacts(db: sqlite_utils.Database, limit: int) -> list[dict]:
+    """The best-scored artifacts first (for the static site's index)."""
+    sql = """select a.id, a.kind, a.repo_id, a.task, s.overall from artifacts a join scores s on s.artifact_id = a.id
+             order by s.overall desc, a.id limit ?"""
+    return [dict(r) for r in db.query(sql, [limit])]
+
+
+def comparison_records(db: sqlite_utils.Database, artifact_ids: list[str]) -> list[dict]:
+    """Stored comparison records in which any of these artifacts appears."""
+    out = []
+    for chunk in chunked(artifact_ids, 400):
+        marks = ",".join("?" * len(chunk))
+        sql = f"select id, record from comparisons where a_id in ({marks}) or b_id in ({marks}) order by id"
+        out += [decode_row("comparisons", r) for r in db.query(sql, chunk + chunk)]
+    return list({r["id"]: r for r in out}.values())

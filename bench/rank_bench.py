@@ -46,7 +46,7 @@ def build(path: Path, n: int) -> None:
                     card_status=200,
                     card_body=repo.card,
                 )
-            )
+            ).rows()
         )
         if len(batch) == 2000:
             save_artifacts(db, batch)

@@ -11,12 +11,11 @@ from hubcrawl.crawler.normalize import normalize_artifact
 from hubcrawl.db import open_db, open_readonly, save_artifacts
 
 
-def normalized(repo_id="acme/model"):
-    return normalize_artifact(
-        ArtifactItem(
-            kind="model", repo_id=repo_id, record={"id": repo_id, "downloads": 3}, fetched_at="2026-01-01T00:00:00Z"
-        )
+def normalized(repo_id="acme/model") -> dict:
+    item = ArtifactItem(
+        kind="model", repo_id=repo_id, record={"id": repo_id, "downloads": 3}, fetched_at="2026-01-01T00:00:00Z"
     )
+    return normalize_artifact(item).rows()
 
 
 def test_a_write_waits_out_another_writer(tmp_path):

@@ -445,7 +445,7 @@ def test_site_writes_long_and_odd_names_and_never_through_a_planted_link(tmp_pat
     save_artifacts(
         db,
         [
-            normalize_artifact(ArtifactItem("dataset", n, {"id": n, "downloads": 5}, "2026-01-01T00:00:00Z"))
+            normalize_artifact(ArtifactItem("dataset", n, {"id": n, "downloads": 5}, "2026-01-01T00:00:00Z")).rows()
             for n in names
         ],
     )

@@ -302,7 +302,7 @@ def normalize(db):
     endpoint = hub_endpoint()
     started, done, batch = time.monotonic(), 0, []
     for stored in stored_sources(database):
-        batch.append(derive_artifact(sources_from_rows(*stored, endpoint)))
+        batch.append(derive_artifact(sources_from_rows(*stored, endpoint)).rows())
         if len(batch) >= 500:
             done += save_artifacts(database, batch)
             batch = []

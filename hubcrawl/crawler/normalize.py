@@ -118,6 +118,15 @@ class NormalizedArtifact:
     eval_results: list[dict]
     errors: list[dict]
 
+    def rows(self) -> dict:
+        """As the database takes it (`db.save_artifacts`): plain rows, no class of ours."""
+        return {
+            "artifact": self.artifact,
+            "card": self.card,
+            "capabilities": self.capabilities,
+            "eval_results": self.eval_results,
+        }
+
 
 def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> NormalizedArtifact:
     """Every database row one crawled repo yields. Never raises on bad Hub data."""

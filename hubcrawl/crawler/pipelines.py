@@ -163,7 +163,7 @@ class SQLitePipeline:
             )
             derived = []
         if derived:
-            self.write(save_artifacts, derived)
+            self.write(save_artifacts, [n.rows() for n in derived])
         self.stats.inc_value("hubcrawl/pages_stored")
 
     def count_errors(self, errors: list[dict]) -> None:
@@ -190,7 +190,7 @@ class SQLitePipeline:
             rename_artifact(db, old_id, new_id)
             self.stats.inc_value("hubcrawl/renamed")
         try:
-            save_artifacts(db, batch)
+            save_artifacts(db, [n.rows() for n in batch])
         except ROW_ERRORS:
             batch = [saved for n in batch if (saved := self.save_alone(db, n)) is not None]
         gone = {n.artifact["id"] for n in batch if any(e["kind"] == "repo_not_found" for e in n.errors)}
@@ -203,14 +203,14 @@ class SQLitePipeline:
         """One artifact of a refused batch: as derived, else its bare row with the reason; None when
         even that is refused (this run then leaves the watermark, so the next run lists it again)."""
         try:
-            save_artifacts(db, [normalized])
+            save_artifacts(db, [normalized.rows()])
             return normalized
         except ROW_ERRORS as exc:
             error = problem("save_failed", f"{exc.__class__.__name__}: {exc}")
             logger.error("could not store %s as derived: %s", normalized.artifact["id"], error["detail"])
             bare = bare_row(normalized.artifact, error)
         try:
-            save_artifacts(db, [bare])
+            save_artifacts(db, [bare.rows()])
             self.count_errors([error])
             return bare
         except ROW_ERRORS:

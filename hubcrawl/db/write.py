@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
 import sqlite_utils
 
@@ -13,18 +12,19 @@ from hubcrawl.db.connection import chunked, encode_row, retry_when_locked
 
 
 @retry_when_locked
-def save_artifacts(db: sqlite_utils.Database, batch: Iterable[Any]) -> int:
-    """Upsert a batch of normalized artifacts, with their cards, capabilities and eval results, in one
-    transaction. An artifact's capabilities and eval results are replaced as a whole."""
+def save_artifacts(db: sqlite_utils.Database, batch: Iterable[dict]) -> int:
+    """Upsert a batch of artifacts in one transaction. Each is plain rows: {"artifact": row,
+    "card": row or None, "capabilities": [row], "eval_results": [row]}; an artifact's capabilities
+    and eval results are replaced as a whole."""
     artifacts, cards, capabilities, evals = [], [], [], []
-    for normalized in batch:
-        artifact_id = normalized.artifact["id"]
-        artifacts.append(encode_row("artifacts", normalized.artifact))
-        if normalized.card is not None:
-            cards.append(encode_row("cards", normalized.card))
-        for position, cap in enumerate(normalized.capabilities):
+    for rows in batch:
+        artifact_id = rows["artifact"]["id"]
+        artifacts.append(encode_row("artifacts", rows["artifact"]))
+        if rows.get("card") is not None:
+            cards.append(encode_row("cards", rows["card"]))
+        for position, cap in enumerate(rows.get("capabilities", ())):
             capabilities.append(encode_row("capabilities", dict(cap, artifact_id=artifact_id, position=position)))
-        evals.extend(dict(e, artifact_id=artifact_id) for e in normalized.eval_results)
+        evals.extend(dict(e, artifact_id=artifact_id) for e in rows.get("eval_results", ()))
     ids = [a["id"] for a in artifacts]
     with db.atomic():
         db["artifacts"].upsert_all(artifacts, pk="id")

@@ -22,6 +22,7 @@ from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
 from hubcrawl.crawler.items import URL_PREFIX
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
+from hubcrawl.crawler.runs import run_outcome
 from hubcrawl.db import (
     EXPORTABLE,
     DatabaseError,
@@ -210,14 +211,14 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
         fatal = next((m for c in crawlers.values() if (m := crawler_stat(c, "hubcrawl/fatal"))), None)
         listing_errors = [crawler_stat(c, "hubcrawl/last_listing_error") for c in crawlers.values()]
         run = get_run(database, run_id)
-        status, message = "finished", None
-        if fatal or "database_error" in reasons:
-            status, message = "failed", fatal or "the database could not be written"
-        elif any(r != "finished" for r in reasons):
-            status, message = "interrupted", "the crawl was stopped before the end; the next run takes it up"
-        elif run["listing_pages"] == 0 and run["items"] == 0 and any(listing_errors):
-            status = "failed"
-            message = f"the Hub at {endpoint} did not answer the listing ({next(e for e in listing_errors if e)})"
+        status, message = run_outcome(
+            reasons,
+            fatal=fatal,
+            listing_pages=run["listing_pages"],
+            items=run["items"],
+            listing_error=next((e for e in listing_errors if e), None),
+            endpoint=endpoint,
+        )
         run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
     finally:
         close_db(database)

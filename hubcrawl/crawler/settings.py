@@ -46,7 +46,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by HubProgress
-    "hubcrawl.crawler.extensions.RunLedger": 100,
+    "hubcrawl.crawler.runs.RunLedger": 100,
     "hubcrawl.crawler.extensions.HubProgress": 200,
 }
 

@@ -47,3 +47,12 @@ def test_a_writer_migrates_an_older_database_on_its_own(tmp_path):
     assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
     runs = db.execute("select id, status, items from crawl_runs order by id").fetchall()
     assert runs == [(1, "finished", 16), (2, "finished", 12)]  # the old ledger kept, the new run counted
+
+
+def test_records_made_before_feature_keys_still_render(tmp_path):
+    db_file = tmp_path / "hub.db"
+    shutil.copy(FIXTURE, db_file)
+    assert hubcrawl("migrate", endpoint=NOWHERE, db=db_file).code == 0
+    site = hubcrawl("site", str(tmp_path / "site"), endpoint=NOWHERE, db=db_file)
+    assert site.code == 0, site.stderr
+    assert len(list((tmp_path / "site" / "compare").iterdir())) == 3

@@ -304,3 +304,15 @@ def test_score_direction_follows_the_data():
         [a if a["id"] != "m/7" else artifact(7, formats=["PyTorch", "ONNX", "GGUF"]) for a in base]
     )["m/7"]
     assert more_formats["ecosystem"] > ref["ecosystem"]
+
+
+def test_every_capability_aspect_has_its_own_line_maker():
+    import pytest
+
+    from hubcrawl.crawler.capabilities import ASPECTS, capability
+    from hubcrawl.crawler.compare import LINE_MAKERS, Comparator
+
+    assert set(LINE_MAKERS) == set(ASPECTS)
+    assert all(LINE_MAKERS[a] is not Comparator.lines_task for a in ASPECTS if a != "task")
+    with pytest.raises(ValueError, match="unknown capability aspect"):
+        capability("t", "text", [], "made_up")

@@ -103,8 +103,29 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# What a capability can be about. Comparisons measure each aspect against peers in its own way:
+# compare.py has a line-maker for every one of them, or fails to import.
+ASPECTS = (
+    "task",
+    "training_data",
+    "base_model",
+    "evals",
+    "formats",
+    "size",
+    "languages",
+    "uses",
+    "limitations",
+    "inference",
+    "scale",
+    "curation",
+    "configs",
+)
+
+
 def capability(title: str, text: str, evidence: list[dict], aspect: str) -> dict:
-    """`aspect` says what the capability is about (task, size, formats …): comparisons measure it against peers."""
+    """`aspect` (one of ASPECTS) says what the capability is about: comparisons measure it against peers."""
+    if aspect not in ASPECTS:
+        raise ValueError(f"unknown capability aspect {aspect!r}")
     return {"title": title, "text": " ".join(text.split()), "evidence": evidence, "aspect": aspect}
 
 

@@ -13,6 +13,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from hubcrawl.crawler.capabilities import ASPECTS
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
@@ -132,8 +133,9 @@ class Comparator:
         if n <= 0:
             text = f"No other {group} in the database to compare with."
             return {"unique": text, "vs_alternatives": text, "basis": {"peers": 0}}
-        measure = getattr(self, f"lines_{aspect}", None)
-        return measure(a, g, n, group) if measure else self.lines_task(a, g, n, group)
+        # A row written by another hubcrawl may name an aspect this one does not know: it is measured as
+        # what every capability is, a capability of its task.
+        return LINE_MAKERS.get(aspect, Comparator.lines_task)(self, a, g, n, group)
 
     def lines_task(self, a, g, n, group):
         downloads = a["downloads"] or 0
@@ -349,7 +351,14 @@ class Comparator:
         for part in PARTS:
             leads = lead(sa[part], sb[part])
             features.append(
-                {"name": PART_LABELS[part], "a": leads[0], "b": leads[1], "a_value": sa[part], "b_value": sb[part]}
+                {
+                    "name": PART_LABELS[part],
+                    "key": part,
+                    "a": leads[0],
+                    "b": leads[1],
+                    "a_value": sa[part],
+                    "b_value": sb[part],
+                }
             )
         features += [
             {"name": "Pricing", "a": a["pricing"], "b": b["pricing"]},
@@ -510,3 +519,7 @@ def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
         for other, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:per_artifact]:
             pairs.add(tuple(sorted((artifact_id, other))))
     return sorted(pairs)
+
+
+# One line-maker per aspect, found once: an aspect without one is an error at import, not a silent fallback.
+LINE_MAKERS = {aspect: getattr(Comparator, f"lines_{aspect}") for aspect in ASPECTS}

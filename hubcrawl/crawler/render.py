@@ -12,13 +12,11 @@ import re
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hubcrawl.crawler.compare import PART_LABELS
+from hubcrawl.crawler.ranking import PARTS
+
 ENV = Environment(loader=PackageLoader("hubcrawl.crawler", "templates"), autoescape=select_autoescape(["html"]))
-CHART_PARTS = [
-    {"key": "adoption", "label": "Adoption"},
-    {"key": "quality", "label": "Quality"},
-    {"key": "ecosystem", "label": "Ecosystem"},
-    {"key": "match_graph", "label": "Match Graph"},
-]
+CHART_PARTS = [{"key": part, "label": PART_LABELS[part]} for part in PARTS]  # the score parts, in method order
 COLORS = ("#0969da", "#bf8700")
 
 
@@ -31,10 +29,12 @@ def page_file(key: str) -> str:
 
 
 def render_compare(record: dict) -> str:
-    values = {f["name"]: f for f in record["features"]}
+    # Score rows by their part's key (records made before rows carried one: by its label).
+    by_label = {label: key for key, label in PART_LABELS.items()}
+    values = {f.get("key") or by_label.get(f["name"]): f for f in record["features"]}
     sides = []
     for index, side in enumerate(("a", "b")):
-        scores = {p["key"]: values[p["label"]][f"{side}_value"] for p in CHART_PARTS}
+        scores = {p["key"]: values[p["key"]][f"{side}_value"] for p in CHART_PARTS}
         sides.append({"name": record[side]["repo_id"], "color": COLORS[index], "scores": scores})
     return ENV.get_template("compare.html").render(title=record["title"], record=record, parts=CHART_PARTS, sides=sides)
 

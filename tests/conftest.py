@@ -26,6 +26,26 @@ class Result:
     stderr: str
 
 
+def stand_in_env(endpoint: str, db: Path | None = None, env: dict | None = None) -> dict:
+    """The environment of a process pointed at the stand-in: no token of the developer's, budgets wide open."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB")}
+    full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
+    if db is not None:
+        full_env["HUBCRAWL_DB"] = str(db)
+    full_env.update(env or {})
+    return full_env
+
+
+def start_crawl(endpoint: str, db: Path, *args: str, **popen) -> subprocess.Popen:
+    """`hubcrawl crawl models …` started in the background (to be signalled or killed midway)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hubcrawl", "crawl", "models", *args],
+        cwd=REPO_ROOT,
+        env=stand_in_env(endpoint, db),
+        **popen,
+    )
+
+
 def run_command(
     args: list[str],
     *,
@@ -36,11 +56,7 @@ def run_command(
     timeout: float = 600,
 ) -> Result:
     """Run a real process (the CLI or `scrapy crawl`) against the stand-in, the way a user would."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB")}
-    full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-    if db is not None:
-        full_env["HUBCRAWL_DB"] = str(db)
-    full_env.update(env or {})
+    full_env = stand_in_env(endpoint, db, env)
     proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import resource
 import signal
 import sqlite3
@@ -24,7 +23,7 @@ import sqlite_utils
 from hubcrawl.crawler.cards import parse_card
 from hubcrawl.crawler.errors import known_kind
 from hubcrawl.crawler.runlock import RunLock
-from tests.conftest import REPO_ROOT, UNLIMITED_BUDGETS, hubcrawl, run_command
+from tests.conftest import REPO_ROOT, hubcrawl, run_command, start_crawl
 from tests.hubstub import Faults, Repo, StubHub, hostile_hub, make_hub
 
 # A 429's Retry-After is capped at one budget window: a 2-second resolvers window keeps the test short.
@@ -193,18 +192,9 @@ def test_under_5xx_and_silently_cut_bodies_every_stored_card_is_byte_for_byte_th
 
 def test_sigterm_mid_crawl_ends_in_one_line_and_an_interrupted_run(tmp_path):
     db_file = tmp_path / "hub.db"
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(make_hub(1500, 0, awkward=False), card_delay=0.05) as hub:
-        env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
         for sig in (signal.SIGTERM, signal.SIGINT):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            proc = start_crawl(hub.url, db_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(2.5)  # mid-crawl: 1,500 cards at 50 ms, 16 at a time, take about 5 s
             proc.send_signal(sig)
             stdout, stderr = proc.communicate(timeout=60)
@@ -230,17 +220,11 @@ def test_a_full_disk_stops_the_crawl_with_one_line(tmp_path):
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (size + 200_000, size + 200_000))
 
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
-        env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.run(
-            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--full", "--db", str(db_file)],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            preexec_fn=small_disk,
+        crawl = start_crawl(
+            hub.url, db_file, "--full", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=small_disk
         )
+        _, stderr = crawl.communicate(timeout=300)
+        proc = subprocess.CompletedProcess(crawl.args, crawl.returncode, "", stderr)
         cards_fetched = len(hub.requests("resolvers"))
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
@@ -485,16 +469,8 @@ def test_a_symlink_to_the_database_finds_the_same_lock(small_db, tmp_path):
 
 def test_a_killed_runs_ledger_shows_what_it_stored(tmp_path):
     db_file = tmp_path / "hub.db"
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(make_hub(3000, 0, awkward=False), card_delay=0.01) as hub:
-        env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(db_file)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = start_crawl(hub.url, db_file, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ledger = {"items": 0}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and ledger["items"] < 500 and proc.poll() is None:
@@ -513,17 +489,8 @@ def test_a_killed_runs_ledger_shows_what_it_stored(tmp_path):
 def test_sigterm_during_a_long_retry_after_wait_stops_at_once(tmp_path):
     data = make_hub(3, 0, awkward=False)
     data.get("model", "org01/model-00001").card_retry_after = "100000"  # capped, but still one whole window (300 s)
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUBCRAWL_DB")}
     with StubHub(data) as hub:
-        env.update(HF_ENDPOINT=hub.url, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hubcrawl", "crawl", "models", "--db", str(tmp_path / "hub.db")],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = start_crawl(hub.url, tmp_path / "hub.db", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
         while not any(r["status"] == 429 for r in hub.requests()) and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -20,7 +20,7 @@ from tabulate import tabulate
 
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
-from hubcrawl.crawler.items import URL_PREFIX
+from hubcrawl.crawler.items import URL_PREFIX, split_artifact_key
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
 from hubcrawl.crawler.runs import run_outcome
 from hubcrawl.db import (
@@ -176,6 +176,7 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     try:
         lock = RunLock(path).acquire(wait=wait)
     except CrawlLocked as exc:
+        close_db(database)
         raise click.ClickException(str(exc)) from None
     try:
         interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
@@ -262,11 +263,8 @@ def spider_arguments(name: str, what: str, args: CrawlArgs) -> CrawlArgs | None:
         limit = args.limit or (None if what == "pages" else hub_budgets()["pages"][0])
         return CrawlArgs(ids=args.ids, limit=limit, full=args.full)
     if args.ids:
-        mine = tuple(
-            i.removeprefix("datasets/")
-            for i in args.ids
-            if what != "all" or i.startswith("datasets/") == (name == "datasets")
-        )
+        keys = [split_artifact_key(i) for i in args.ids]
+        mine = tuple(repo_id for kind, repo_id in keys if what != "all" or (kind == "dataset") == (name == "datasets"))
         return CrawlArgs(ids=mine, limit=args.limit) if mine else None
     return replace(args, ids=())
 

@@ -172,12 +172,9 @@ def check_yaml_node(root) -> None:
             continue
         if key in open_nodes:
             raise YamlBoundsError("an alias refers to itself")
-        open_nodes.add(key)
+        open_nodes.add(key)  # on the current path until its done-marker pops: meeting it again is a cycle
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)
-        for c in children:
-            if id(c) in open_nodes:
-                raise YamlBoundsError("an alias refers to itself")
 
 
 def yaml_children(node) -> list:
@@ -188,15 +185,15 @@ def yaml_children(node) -> list:
     return []
 
 
-def plain_json(value, depth: int = 0):
+def plain_json(value):
     """A YAML value as plain JSON: string keys, dates as ISO text, binary as base64, sets as
-    sorted lists, non-finite floats as text ("nan", "inf"). Depth is already bounded by `load_yaml`."""
+    sorted lists, non-finite floats as text ("nan", "inf"). Its depth is bounded by `load_yaml`."""
     if isinstance(value, dict):
-        return {json_key(k): plain_json(v, depth + 1) for k, v in value.items()}
+        return {json_key(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain_json(v, depth + 1) for v in value]
+        return [plain_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((plain_json(v, depth + 1) for v in value), key=repr)
+        return sorted((plain_json(v) for v in value), key=repr)
     if isinstance(value, float):  # .nan and .inf are no JSON numbers: kept as the words YAML read
         return value if math.isfinite(value) else str(value)
     if isinstance(value, (datetime, date, time)):
@@ -237,10 +234,6 @@ def check_date(value) -> bool:
     return True
 
 
-def check_text_list(value) -> bool:
-    return isinstance(value, list)
-
-
 def clean_text_list(value: list) -> list:
     return [v for v in value if isinstance(v, str)]
 
@@ -255,10 +248,6 @@ def check_bool(value) -> bool:
 
 def check_gated(value) -> bool:
     return value in (False, True, "auto", "manual")
-
-
-def check_siblings(value) -> bool:
-    return isinstance(value, list)
 
 
 def clean_siblings(value: list) -> list:
@@ -310,9 +299,9 @@ RECORD_RULES: dict[str, tuple] = {
     "citation": (check_text, "text"),
     "paperswithcode_id": (check_text, "text"),
     "mask_token": (check_text, "text"),
-    "tags": (check_text_list, "a list of text", clean_text_list),
-    "spaces": (check_text_list, "a list of text", clean_text_list),
-    "siblings": (check_siblings, "a list of files", clean_siblings),
+    "tags": (check_list, "a list of text", clean_text_list),
+    "spaces": (check_list, "a list of text", clean_text_list),
+    "siblings": (check_list, "a list of files", clean_siblings),
     "cardData": (check_mapping, "a mapping"),
     "config": (check_mapping, "a mapping"),
     "transformersInfo": (check_mapping, "a mapping"),

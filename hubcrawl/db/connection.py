@@ -124,16 +124,16 @@ def close_db(db: sqlite_utils.Database) -> None:
     db.close()
 
 
+def is_hubcrawl_file(app_id: int, tables: set[str]) -> bool:
+    """Marked as hubcrawl's, or made by hubcrawl before it marked its files."""
+    return app_id == APPLICATION_ID or (app_id == 0 and LEGACY_TABLES <= tables)
+
+
 def check_identity(db: sqlite_utils.Database, path: Path, *, new_ok: bool) -> None:
     """hubcrawl's own database (or an empty file, where a new one is wanted), or an error."""
-    app_id = db.execute("PRAGMA application_id").fetchone()[0]
-    if app_id == APPLICATION_ID:
+    app_id, tables = db.execute("PRAGMA application_id").fetchone()[0], set(db.table_names())
+    if is_hubcrawl_file(app_id, tables) or (new_ok and app_id == 0 and not tables):
         return
-    tables = set(db.table_names())
-    if app_id == 0 and not tables and new_ok:
-        return
-    if app_id == 0 and LEGACY_TABLES <= tables:
-        return  # made by hubcrawl before it marked its files
     raise DatabaseError(f"{path} is not a hubcrawl database; hubcrawl will not write its tables into it")
 
 
@@ -147,7 +147,6 @@ def open_readonly(path: str | Path, time_limit: float | None = None) -> sqlite_u
     path = Path(path)
     if not path.is_file():
         raise DatabaseError(f"no database at {path}")
-    conn = None
     for flags in ("mode=ro", "immutable=1"):
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
@@ -160,7 +159,7 @@ def open_readonly(path: str | Path, time_limit: float | None = None) -> sqlite_u
             raise DatabaseError(f"{path} is not a SQLite database") from None
     else:
         raise DatabaseError(f"cannot open database {path}: {error}")
-    if app_id != APPLICATION_ID and not (app_id == 0 and LEGACY_TABLES <= tables):
+    if not is_hubcrawl_file(app_id, tables):
         raise DatabaseError(f"{path} is not a hubcrawl database")
     if version < SCHEMA_VERSION:
         raise DatabaseError(

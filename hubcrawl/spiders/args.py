@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
-from hubcrawl.crawler.items import KINDS
+from hubcrawl.crawler.items import KINDS, split_artifact_key
 from hubcrawl.crawler.validate import check_repo_id
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
@@ -68,7 +68,7 @@ class CrawlArgs:
         if args.kind not in (None, *KINDS):
             raise ArgumentError(f"kind must be one of {', '.join(KINDS)}, got {args.kind!r}")
         for repo_id in args.ids:
-            if check_repo_id(repo_id.removeprefix("datasets/")) is None:
+            if check_repo_id(split_artifact_key(repo_id)[1]) is None:
                 raise ArgumentError(f"not a repo id: {repo_id!r} (expected owner/name or datasets/owner/name)")
         return args
 

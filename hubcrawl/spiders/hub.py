@@ -23,7 +23,7 @@ from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_record, check_repo_id, cut_depth, load_json
+from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_repo_id, clean_siblings, cut_depth, load_json
 from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
@@ -61,7 +61,11 @@ def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None
 
 
 def malformed(what: str, url: str) -> dict:
-    return {"kind": f"{what}_malformed", "detail": "malformed or truncated JSON body", "url": url}
+    return problem(f"{what}_malformed", "malformed or truncated JSON body", url=url)
+
+
+def too_deep() -> dict:
+    return problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")
 
 
 def quote_path(value: str) -> str:
@@ -211,11 +215,7 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
                 self.count_error("record_id_invalid")
                 self.logger.warning("listing record without a valid repo id skipped: %.80r", record)
                 continue
-            errors = []
-            if cut_depth(record, MAX_DEPTH):
-                errors.append(
-                    problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")
-                )
+            errors = [too_deep()] if cut_depth(record, MAX_DEPTH) else []
             if repo_id not in out:
                 out[repo_id] = (record, errors, parse_iso(record.get("lastModified")))
         return out
@@ -234,14 +234,11 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             yield retry or self.item(repo_id, None, [malformed("info", response.url)])
             return
         self.repos_seen += 1
-        errors = (
-            [problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")] if cut else []
-        )
-        yield self.follow_card(record, errors)
+        yield self.follow_card(record, [too_deep()] if cut else [])
 
     def follow_card(self, record: dict, errors: list[dict]):
-        siblings = check_record({"siblings": record.get("siblings")})[0].get("siblings")
-        if isinstance(siblings, list) and not any(s["rfilename"] == "README.md" for s in siblings):
+        siblings = record.get("siblings")
+        if isinstance(siblings, list) and not any(s["rfilename"] == "README.md" for s in clean_siblings(siblings)):
             # The file list says there is no card: no request to spend.
             return self.item(record["id"], record, errors + [problem("card_missing", "no README.md in the repo")])
         return scrapy.Request(
@@ -268,13 +265,9 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
             error = problem(
                 "card_integrity", "the body never matched its ETag (git blob id) after retries", url=response.url
             )
-            item = self.item(record["id"], record, errors + [error])
-            item.card_url, item.card_status = response.request.url, response.status
-            return item
+            return self.card_item(record, errors + [error], response.request.url, response.status)
         self.crawler.stats.inc_value("hubcrawl/cards_fetched")
-        item = self.item(record["id"], record, errors)
-        item.card_url, item.card_status, item.card_body = response.request.url, response.status, response.body
-        return item
+        return self.card_item(record, errors, response.request.url, response.status, response.body)
 
     # -- errbacks: a failure still yields the artifact, with the failure recorded ---------------
 
@@ -284,9 +277,7 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
         record, errors = failure.request.cb_kwargs["record"], failure.request.cb_kwargs["errors"]
         status, code, exc = failure_parts(failure)
         error = fetch_failure("card", status, error_code=code, gated=bool(record.get("gated")), exception=exc)
-        item = self.item(record["id"], record, errors + [error])
-        item.card_url, item.card_status = failure.request.url, status
-        return item
+        return self.card_item(record, errors + [error], failure.request.url, status)
 
     def info_failed(self, failure):
         if failure.check(CrawlStopping):
@@ -310,6 +301,12 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
         return ArtifactItem(
             kind=self.kind, repo_id=repo_id, record=record, fetched_at=now_iso(), fetch_errors=errors, mode=mode
         )
+
+    def card_item(self, record: dict, errors: list[dict], url: str, status: int | None, body: bytes | None = None):
+        """The repo with what its card request came to: the body (a 200 that matched its ETag) or nothing."""
+        item = self.item(record["id"], record, errors)
+        item.card_url, item.card_status, item.card_body = url, status, body
+        return item
 
     def retry_malformed(self, response, what: str) -> scrapy.Request | None:
         """A malformed body is retried like a 5xx; None once the retries are spent."""

@@ -6,6 +6,7 @@ problem is called and makes sure a broken card still yields its body.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -145,6 +146,9 @@ SECTION_KEYWORDS = {
     "structure": ("dataset structure", "data fields", "data splits", "data instances", "data structure"),
 }
 MARKDOWN = MarkdownIt("commonmark").enable("table")  # built once: building it costs more than a parse
+# markdown-it logs a debug record per block rule tried; under Scrapy the root logger passes everything
+# to its handler, so each record would be built and then dropped (about a tenth of a crawl's CPU).
+logging.getLogger("markdown_it").setLevel(logging.INFO)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 

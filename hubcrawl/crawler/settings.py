@@ -25,6 +25,9 @@ LOG_LEVEL = "INFO"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 16
 DOWNLOAD_DELAY = 0
+# Each callback yields one item or a page of requests, and the pipeline is synchronous: Scrapy's
+# default (100) starts 100 asyncio tasks per callback for no gain (about 15% of a crawl's CPU).
+CONCURRENT_ITEMS = 1
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), never half-stored
 DOWNLOAD_MAXSIZE = 256 * 1024 * 1024  # no listing page comes near it; a hostile endless body stops here

@@ -75,3 +75,11 @@ def small_hub():
 @pytest.fixture
 def db_file(tmp_path) -> Path:
     return tmp_path / "hub.db"
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/e2e/ runs real processes against the stand-in: marked slow, so that
+    `pytest -m "not slow"` is the quick layer (seconds) and the default run stays complete."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.slow)

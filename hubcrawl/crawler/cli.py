@@ -20,9 +20,9 @@ from tabulate import tabulate
 
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import ConfigError, db_path, hub_budgets, hub_endpoint
-from hubcrawl.crawler.items import URL_PREFIX, split_artifact_key
+from hubcrawl.crawler.items import URL_PREFIX, artifact_key, parse_identifier, split_artifact_key
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
-from hubcrawl.crawler.runs import run_outcome
+from hubcrawl.crawler.runs import run_outcome, run_report
 from hubcrawl.db import (
     EXPORTABLE,
     DatabaseError,
@@ -209,15 +209,15 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
         process.start(stop_after_crawl=False)  # SIGTERM / Ctrl-C: Scrapy stops the crawlers gracefully, then here
 
         reasons = [finish_reason(c) for c in crawlers.values()]
-        fatal = next((m for c in crawlers.values() if (m := crawler_stat(c, "hubcrawl/fatal"))), None)
-        listing_errors = [crawler_stat(c, "hubcrawl/last_listing_error") for c in crawlers.values()]
+        reports = [run_report(c) for c in crawlers.values()]
+        fatal = next((r.fatal for r in reports if r.fatal), None)
         run = get_run(database, run_id)
         status, message = run_outcome(
             reasons,
             fatal=fatal,
             listing_pages=run["listing_pages"],
             items=run["items"],
-            listing_error=next((e for e in listing_errors if e), None),
+            listing_error=next((r.listing_error for r in reports if r.listing_error), None),
             endpoint=endpoint,
         )
         run = finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
@@ -412,8 +412,7 @@ def search(text, kind, limit, fmt, db):
         emit(json_text(hits))
         return
     for hit in hits:
-        prefix = "datasets/" if hit["kind"] == "dataset" else ""
-        emit(f"{hit['score']:8.3f}  {prefix}{hit['repo_id']}\n          {hit['snippet']}")
+        emit(f"{hit['score']:8.3f}  {artifact_key(hit['kind'], hit['repo_id'])}\n          {hit['snippet']}")
 
 
 @cli.command()
@@ -580,13 +579,14 @@ def show(identifier, fmt, db):
 
 
 def resolve_identifier(database, identifier: str) -> dict:
-    matches = find_artifacts(database, identifier.strip().strip("/"))
+    kind, repo_id = parse_identifier(identifier)
+    matches = find_artifacts(database, repo_id, kind)
     if not matches:
         raise click.ClickException(f"no artifact {identifier!r} in the database")
     if len(matches) > 1:
         raise click.ClickException(
             f"{identifier!r} names both a model and a dataset: say {identifier} or datasets/{identifier}"
-            if not identifier.startswith("datasets/")
+            if kind is None
             else f"{identifier!r} is ambiguous"
         )
     return matches[0]

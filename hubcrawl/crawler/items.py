@@ -34,9 +34,15 @@ def artifact_key(kind: str, repo_id: str) -> str:
 
 def split_artifact_key(key: str) -> tuple[str, str]:
     """Inverse of `artifact_key`: `datasets/a/b` -> ("dataset", "a/b"); `a/b` -> ("model", "a/b")."""
-    if key.startswith("datasets/"):
-        return "dataset", key[len("datasets/") :]
-    return "model", key
+    kind, repo_id = parse_identifier(key)
+    return kind or "model", repo_id
+
+
+def parse_identifier(text: str) -> tuple[str | None, str]:
+    """What a user typed: `datasets/a/b` names a dataset; a bare `a/b` names a model or a dataset."""
+    text = text.strip().strip("/")
+    prefix = URL_PREFIX["dataset"]
+    return ("dataset", text[len(prefix) :]) if text.startswith(prefix) else (None, text)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.errors import problem
-from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key
+from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key, split_artifact_key
 from hubcrawl.crawler.normalize import (
     NormalizedArtifact,
     derive_artifact,
@@ -25,6 +25,7 @@ from hubcrawl.crawler.normalize import (
     sources_from_rows,
 )
 from hubcrawl.crawler.pages import parse_hub_page
+from hubcrawl.crawler.runs import run_report
 from hubcrawl.crawler.validate import check_record
 from hubcrawl.db import (
     DatabaseError,
@@ -82,7 +83,7 @@ class SQLitePipeline:
         except DatabaseError as exc:
             logger.error("%s", exc)
             self.failed = str(exc)
-            self.stats.set_value("hubcrawl/fatal", self.failed)  # the ledger need not say it again
+            run_report(self.crawler).fatal = self.failed  # the ledger need not say it again
             raise CloseSpider("database_error") from None
 
     def process_item(self, item):
@@ -187,7 +188,7 @@ class SQLitePipeline:
     def save_batch(self, db, batch: list[NormalizedArtifact]) -> None:
         # A repo that reappears under a new name with the same Hub `_id` was renamed: move its history.
         for old_id, new_id in renamed_artifacts(db, [n.artifact for n in batch]):
-            rename_artifact(db, old_id, new_id)
+            rename_artifact(db, old_id, new_id, split_artifact_key(new_id)[1])
             self.stats.inc_value("hubcrawl/renamed")
         try:
             save_artifacts(db, [n.rows() for n in batch])
@@ -232,12 +233,12 @@ class SQLitePipeline:
             return
         self.failed = message
         self.pending, self.counters, self.history = [], [], []
-        self.stats.set_value("hubcrawl/fatal", message)
+        run_report(self.crawler).fatal = message
         logger.error("%s: stopping the crawl", message)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
 
     def run_id(self) -> int | None:
-        return self.stats.get_value("hubcrawl/run_id")
+        return run_report(self.crawler).run_id
 
     def close_spider(self) -> None:
         if not self.failed:
@@ -245,7 +246,7 @@ class SQLitePipeline:
                 self.flush()
             except DatabaseUnwritable as exc:
                 self.failed = message = str(exc)
-                self.stats.set_value("hubcrawl/fatal", message)
+                run_report(self.crawler).fatal = message
                 logger.error("%s: the last batch was not stored", message)
         if self.db is not None:
             close_db(self.db)

@@ -8,6 +8,7 @@ its own from `RunLedger`. Either way the same counts are added and the same rule
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
@@ -19,6 +20,24 @@ from hubcrawl.crawler.runlock import CrawlLocked, RunLock
 from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
 
 logger = logging.getLogger("hubcrawl")
+
+
+@dataclass
+class RunReport:
+    """What one crawler's components tell each other and the caller about the run, besides the
+    figures (those are Scrapy stats): the ledger row, why the database failed, the last listing failure."""
+
+    run_id: int | None = None
+    fatal: str | None = None  # the database cannot be written: why (said once, by whoever found it)
+    listing_error: str | None = None  # "kind: detail" of the last listing page that failed
+
+
+def run_report(crawler) -> RunReport:
+    """The crawler's one report, made on first use."""
+    report = getattr(crawler, "hubcrawl_run", None)
+    if report is None:
+        report = crawler.hubcrawl_run = RunReport()
+    return report
 
 
 def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
@@ -60,7 +79,8 @@ class RunLedger:
         return cls(crawler)
 
     def spider_opened(self, spider) -> None:
-        if self.crawler.stats.get_value("hubcrawl/fatal"):
+        report = run_report(self.crawler)
+        if report.fatal:
             return  # the database cannot be used, and the pipeline said why
         if self.owns_run:
             try:  # an ad-hoc `scrapy crawl` takes the lock itself (`hubcrawl crawl` already holds it)
@@ -84,7 +104,7 @@ class RunLedger:
             logger.error("%s", exc)
             self.release()
             raise CloseSpider("database_error") from None
-        self.crawler.stats.set_value("hubcrawl/run_id", self.run_id)
+        report.run_id = self.run_id
         if self.interval > 0:
             self.loop = task.LoopingCall(self.sync)
             self.loop.start(self.interval, now=False)
@@ -113,13 +133,13 @@ class RunLedger:
         self.sync()
         if self.owns_run and self.db is not None and self.run_id is not None:
             counts, _ = self.reported
-            stats = self.crawler.stats
+            report = run_report(self.crawler)
             status, message = run_outcome(
                 [reason],
-                fatal=stats.get_value("hubcrawl/fatal"),
+                fatal=report.fatal,
                 listing_pages=counts.get("listing_pages", 0),
                 items=counts.get("items", 0),
-                listing_error=stats.get_value("hubcrawl/last_listing_error"),
+                listing_error=report.listing_error,
                 endpoint=hub_endpoint(),
             )
             try:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from hubcrawl.crawler.clock import iso_z, now_iso, parse_iso
 from hubcrawl.crawler.config import db_path
+from hubcrawl.crawler.runs import run_report
 from hubcrawl.db import artifacts_for_pages, close_db, get_watermark, open_db, save_watermark, stored_states
 
 # A card fetch that ended in one of these is settled while the repo's commit stays the same.
@@ -23,6 +24,7 @@ MARK_BLOCKERS = ("hubcrawl/errors/listing_", "hubcrawl/errors/unsaved", "spider_
 class IncrementalState:
     def __init__(self, crawler) -> None:
         self.stats = crawler.stats
+        self.report = run_report(crawler)
         self.path = db_path(crawler.settings.get("HUBCRAWL_DB"))
         self.overlap = timedelta(seconds=crawler.settings.getint("HUBCRAWL_WATERMARK_OVERLAP"))
         self.db = None
@@ -43,8 +45,7 @@ class IncrementalState:
 
     def stored_this_run(self, state: dict | None) -> bool:
         """A repo listed twice in one run (a page boundary moved under the cursor) is stored once."""
-        run_id = self.stats.get_value("hubcrawl/run_id")
-        return state is not None and state["run_id"] is not None and state["run_id"] == run_id
+        return state is not None and state["run_id"] is not None and state["run_id"] == self.report.run_id
 
     @staticmethod
     def card_is_current(record: dict, state: dict | None) -> bool:
@@ -58,7 +59,7 @@ class IncrementalState:
         which a repo went unstored, or a callback failed, leaves it: the next pass lists them again."""
         lost = any(k.startswith(MARK_BLOCKERS) for k in self.stats.get_stats())
         if reason == "finished" and complete and newest_seen and not lost:
-            save_watermark(self.database(), key, iso_z(newest_seen), self.stats.get_value("hubcrawl/run_id"), now_iso())
+            save_watermark(self.database(), key, iso_z(newest_seen), self.report.run_id, now_iso())
             self.stats.set_value("hubcrawl/incremental/high_water", iso_z(newest_seen))
 
     def pages_due(self, kind: str | None, limit: int | None, full: bool) -> list[tuple[str, str]]:

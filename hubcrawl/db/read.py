@@ -77,12 +77,12 @@ def get_capabilities(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
     return [decode_row("capabilities", r) for r in rows]
 
 
-def find_artifacts(db: sqlite_utils.Database, identifier: str) -> list[dict]:
-    """Artifacts an identifier names: `datasets/a/b` is a dataset; bare `a/b` may be either kind."""
-    if identifier.startswith("datasets/"):
-        rows = db.query("select * from artifacts where kind = 'dataset' and repo_id = ?", [identifier[9:]])
+def find_artifacts(db: sqlite_utils.Database, repo_id: str, kind: str | None = None) -> list[dict]:
+    """Artifacts with this repo id, of one kind or of either (models first)."""
+    if kind:
+        rows = db.query("select * from artifacts where kind = ? and repo_id = ?", [kind, repo_id])
     else:
-        rows = db.query("select * from artifacts where repo_id = ? order by kind desc", [identifier])
+        rows = db.query("select * from artifacts where repo_id = ? order by kind desc", [repo_id])
     return [decode_row("artifacts", r) for r in rows]
 
 

@@ -110,7 +110,7 @@ ARTIFACT_REFERENCES = [
 
 
 @retry_when_locked
-def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None:
+def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str, new_repo_id: str) -> None:
     """Move an artifact and everything that refers to it to its new name; its history stays with it."""
     with db.atomic():
         if db.execute("select 1 from artifacts where id = ?", [new_id]).fetchone():
@@ -118,7 +118,6 @@ def rename_artifact(db: sqlite_utils.Database, old_id: str, new_id: str) -> None
         previous = json.loads(
             db.execute("select coalesce(previous_ids, '[]') from artifacts where id = ?", [old_id]).fetchone()[0]
         )
-        new_repo_id = new_id.removeprefix("datasets/")
         db.execute(
             "update artifacts set id = ?, repo_id = ?, previous_ids = ? where id = ?",
             [new_id, new_repo_id, json.dumps(previous + [old_id]), old_id],

@@ -22,6 +22,7 @@ from hubcrawl.crawler.config import hub_endpoint
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
 from hubcrawl.crawler.middlewares import CrawlStopping
+from hubcrawl.crawler.runs import run_report
 from hubcrawl.crawler.state import IncrementalState
 from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_repo_id, clean_siblings, cut_depth, load_json
 from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
@@ -323,7 +324,7 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
 
     def record_listing_error(self, error: dict) -> None:
         self.count_error(error["kind"])
-        self.crawler.stats.set_value("hubcrawl/last_listing_error", f"{error['kind']}: {error['detail']}")
+        run_report(self.crawler).listing_error = f"{error['kind']}: {error['detail']}"
         self.logger.error("listing failed at %s: %s", error.get("url"), error["detail"])
 
     def count_error(self, kind: str) -> None:

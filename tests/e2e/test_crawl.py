@@ -346,3 +346,14 @@ def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db
     # What the Hub's RateLimit headers said was left: one listing request spent of 1000, some cards of 10000.
     left = re.search(r"budget left: api (\d+), resolvers (\d+)", terminal)
     assert left and int(left.group(1)) == 999 and 9950 <= int(left.group(2)) < 10000
+
+
+def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(tmp_path):
+    result = run_command(
+        [sys.executable, "-m", "scrapy", "crawl", "models", "-a", "limit=abc"],
+        endpoint="http://127.0.0.1:9",
+        db=tmp_path / "hub.db",
+    )
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and "limit must be a whole number, got 'abc'" in errors[0]

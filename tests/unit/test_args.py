@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from hubcrawl.crawler.cli import spider_arguments
 from hubcrawl.spiders.args import ArgumentError, CrawlArgs
-from tests.conftest import run_command
 
 
 def test_scrapy_strings_and_cli_values_give_the_same_arguments():
@@ -53,14 +50,3 @@ def test_each_spider_gets_its_share():
     assert spider_arguments("models", "all", CrawlArgs(search="x", counters=True)) == CrawlArgs(
         search="x", counters=True
     )
-
-
-def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(tmp_path):
-    result = run_command(
-        [sys.executable, "-m", "scrapy", "crawl", "models", "-a", "limit=abc"],
-        endpoint="http://127.0.0.1:9",
-        db=tmp_path / "hub.db",
-    )
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
-    assert len(errors) == 1 and "limit must be a whole number, got 'abc'" in errors[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "hubcrawl"
+PACKAGE = Path(__file__).resolve().parents[2] / "hubcrawl"
 # Pure stages: bytes or records in, structures out. No database, no Scrapy, no environment, no clock.
 PURE = {"validate", "errors", "items", "cards", "pages", "normalize", "capabilities"}
 # What a spider may never reach for: storage and derivation belong to later stages.

@@ -1,0 +1,117 @@
+"""Comparison records from an in-memory database: peers, lines, verdicts, what is stored, when a
+stored record still stands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hubcrawl.crawler.compare import LINE_MAKERS, Comparator, pairs_for_all, render_markdown, verdict
+from hubcrawl.crawler.ranking import METHOD, PARTS, rank
+from hubcrawl.db import save_comparisons
+from tests.unit.conftest import record, store
+
+QA_CARD = b"""---
+license: apache-2.0
+pipeline_tag: question-answering
+datasets: [squad]
+---
+# Reader
+
+An extractive reader that marks the answer span in a passage.
+
+## Intended uses
+
+Answering questions over short passages.
+
+## Limitations
+
+Passages longer than 384 tokens are cut.
+"""
+
+
+@pytest.fixture
+def ranked(memory_db):
+    """Three question-answering models of different adoption, and one translation model on its own."""
+    for name, downloads in (("org/qa-big", 5000), ("org/qa-mid", 300), ("org/qa-small", 2)):
+        rec = record(name, downloads=downloads, pipeline_tag="question-answering", tags=["license:apache-2.0"])
+        store(memory_db, "model", rec, card=QA_CARD)
+    store(memory_db, "model", record("org/translate", pipeline_tag="translation", downloads=40))
+    rank(memory_db)
+    return memory_db
+
+
+def test_a_record_has_its_features_both_sides_and_a_verdict_that_agrees_with_the_scores(ranked):
+    comparator = Comparator(ranked)
+    rec = comparator.record("org/qa-big", "org/qa-small")
+    sa, sb = comparator.scores["org/qa-big"], comparator.scores["org/qa-small"]
+    assert rec["title"] == "org/qa-big vs org/qa-small"
+    names = [f["name"] for f in rec["features"]]
+    assert names[:2] == ["Type", "Score"] and names[-3:] == ["Pricing", "Capabilities", "Times Matched"]
+    parts = {f["key"]: f for f in rec["features"] if "key" in f}
+    assert set(parts) == set(PARTS)
+    for part, row in parts.items():
+        assert (row["a_value"], row["b_value"]) == (sa[part], sb[part])
+    assert sa["overall"] > sb["overall"] and rec["verdict"].startswith("org/qa-big scores higher")
+    assert len(rec["capabilities"]["a"]) == len(comparator.capabilities["org/qa-big"])
+
+
+def test_every_capability_line_counts_the_peers_of_its_own_task(ranked):
+    comparator = Comparator(ranked)
+    for cap in comparator.side("org/qa-mid"):
+        assert cap["basis"]["peers"] == 2, cap  # the two other question-answering models
+        assert cap["unique"] and cap["vs_alternatives"]
+    alone = comparator.side("org/translate")
+    assert alone and all(c["unique"].startswith("No other translation models") for c in alone)
+
+
+def test_every_aspect_has_one_line_maker():
+    assert all(callable(maker) for maker in LINE_MAKERS.values())
+
+
+def test_a_stored_record_stands_until_a_side_changes_and_is_counted_once(ranked):
+    comparator = Comparator(ranked)
+    pairs = [("org/qa-big", "org/qa-mid")]
+    matched = comparator.times_matched_after(pairs)
+    assert matched["org/qa-big"] == 1
+    save_comparisons(ranked, [comparator.stored_row(comparator.record(*pairs[0], matched))])
+
+    again = Comparator(ranked)
+    assert again.is_current(*pairs[0])
+    assert again.times_matched_after(pairs)["org/qa-big"] == 1  # already stored: not counted twice
+    ranked["artifacts"].update("org/qa-mid", {"sha": "f" * 40})
+    assert not Comparator(ranked).is_current(*pairs[0])
+
+
+def test_the_stored_row_holds_the_whole_record_and_its_markdown(ranked):
+    comparator = Comparator(ranked)
+    rec = comparator.record("org/qa-mid", "org/qa-small")
+    row = comparator.stored_row(rec)
+    assert json.loads(row["record"]) == json.loads(json.dumps(rec))
+    assert row["markdown"] == render_markdown(rec)
+    assert row["id"] == "org/qa-mid|org/qa-small" and row["method_version"] == METHOD["version"]
+
+
+def test_a_record_needs_scores(memory_db):
+    store(memory_db, "model", record("org/a"))
+    store(memory_db, "model", record("org/b"))
+    with pytest.raises(ValueError, match="hubcrawl rank"):
+        Comparator(memory_db).record("org/a", "org/b")
+
+
+def test_pairs_are_unordered_and_each_artifact_keeps_its_strongest_neighbours(ranked):
+    pairs = pairs_for_all(ranked, per_artifact=1)
+    assert pairs == sorted(set(pairs)) and all(a < b for a, b in pairs)
+    assert {a for pair in pairs for a in pair} <= {r["id"] for r in ranked["artifacts"].rows}
+
+
+def test_the_verdict_names_the_part_that_decided_the_gap():
+    sa = {"overall": 60.0, "adoption": 0.9, "quality": 0.5, "ecosystem": 0.5, "match_graph": 0.5}
+    sb = {"overall": 40.0, "adoption": 0.1, "quality": 0.6, "ecosystem": 0.5, "match_graph": 0.5}
+    text = verdict("a", "b", sa, sb)
+    assert text.startswith("a scores higher at 60/100 vs b at 40/100.")
+    assert "a leads on adoption, while b is stronger on quality." in text
+    assert "The gap comes mostly from adoption" in text
+    tie = verdict("a", "b", dict(sa, overall=50.0), dict(sa, overall=50.0))
+    assert tie.startswith("a and b tie at 50/100.") and "level on every part" in tie

@@ -1,5 +1,5 @@
 """`python -m hubcrawl …` is the `hubcrawl` command."""
 
-from hubcrawl.crawler.cli import main
+from hubcrawl.cli import main
 
 main()

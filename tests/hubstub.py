@@ -770,20 +770,22 @@ def hostile_hub(data: HubData) -> dict[str, str]:
         "odd-props": {"model": {"gguf": "a string", "config": ["a", "list"], "likes": "many"}, "discussionsStats": 5},
         "list-props": ["props", "as", "a", "list"],
     }
+    # The most downloaded repos: a pages pass visits them first, however few pages it visits.
+    top = {"downloads": 10**12}
     for name, props in pages.items():
-        repo = model(name, "page_bad_props" if isinstance(props, list) else None)
+        repo = model(name, "page_bad_props" if isinstance(props, list) else None, **top)
         repo.page_html = (
             f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" '
             f'data-props="{html.escape(json.dumps(props), quote=True)}"></div>'
         )
     deep_props = '{"model": {"config": ' + "[" * DEEP + "]" * DEEP + "}}"
     model(
-        "deep-props", "page_props_too_deep"
+        "deep-props", "page_props_too_deep", **top
     ).page_html = (
         f'<div class="SVELTE_HYDRATER contents" data-target="ModelHeader" data-props="{html.escape(deep_props)}"></div>'
     )
     model(
-        "meta-refresh", "page_no_props"
+        "meta-refresh", "page_no_props", **top
     ).page_html = '<html><head><meta http-equiv="refresh" content="0; url=http://127.0.0.2:9/elsewhere"></head><body></body></html>'
 
     dataset = dataset_repo(95_900, rng)

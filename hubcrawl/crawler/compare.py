@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from hubcrawl.crawler.capabilities import ASPECTS
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.ranking import METHOD, PARTS
-from hubcrawl.db import artifact_rows, capability_rows, comparison_states, edge_rows, eval_rows, score_rows
+from hubcrawl.db import (
+    DatabaseError,
+    artifact_rows,
+    capability_rows,
+    comparison_states,
+    edge_rows,
+    eval_rows,
+    score_rows,
+)
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
 PEER_COLUMNS = (
@@ -334,7 +342,7 @@ class Comparator:
         a, b = self.artifacts[a_id], self.artifacts[b_id]
         sa, sb = self.scores.get(a_id), self.scores.get(b_id)
         if sa is None or sb is None:
-            raise ValueError("run `hubcrawl rank` first: the artifacts have no scores yet")
+            raise DatabaseError("run `hubcrawl rank` first: the artifacts have no scores yet")
         matched = times_matched if times_matched is not None else self.times_matched
         name_a, name_b = a["repo_id"], b["repo_id"]
         caps_a, caps_b = self.side(a_id), self.side(b_id)

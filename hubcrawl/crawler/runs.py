@@ -7,6 +7,7 @@ its own from `RunLedger`. Either way the same counts are added and the same rule
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +18,16 @@ from twisted.internet import task
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.runlock import CrawlLocked, RunLock
-from hubcrawl.db import DatabaseError, add_run_counts, close_db, finish_run, interrupt_stale_runs, open_db, start_run
+from hubcrawl.db import (
+    DatabaseError,
+    add_run_counts,
+    close_db,
+    finish_run,
+    get_run,
+    interrupt_stale_runs,
+    open_db,
+    start_run,
+)
 
 logger = logging.getLogger("hubcrawl")
 
@@ -175,3 +185,82 @@ def run_outcome(
     if listing_pages == 0 and items == 0 and listing_error:
         return "failed", f"the Hub at {endpoint} did not answer the listing ({listing_error})"
     return "finished", None
+
+
+def run_crawl(path: str, plan: dict[str, tuple[str, object]], *, endpoint: str, arguments: dict, wait: bool) -> dict:
+    """One crawl run of several spiders in one process: take the lock, open the run's row, crawl the
+    listings side by side and then the pages (they visit what the listings stored), and close the row
+    with the one status rule. `plan` is {spider name: (spider class path, its arguments)}.
+    Returns the finished run row. Raises CrawlLocked when another crawl holds the database."""
+    database = open_db(path, create=True)
+    try:
+        lock = RunLock(path).acquire(wait=wait)
+    except CrawlLocked:
+        close_db(database)
+        raise
+    try:
+        interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
+        run_id = start_run(database, spiders=list(plan), endpoint=endpoint, arguments=arguments, started_at=now_iso())
+        crawlers = crawl_in_order(path, run_id, plan)
+        reports = [run_report(c) for c in crawlers]
+        run = get_run(database, run_id)
+        status, message = run_outcome(
+            [crawler_stat(c, "finish_reason") for c in crawlers],
+            fatal=next((r.fatal for r in reports if r.fatal), None),
+            listing_pages=run["listing_pages"],
+            items=run["items"],
+            listing_error=next((r.listing_error for r in reports if r.listing_error), None),
+            endpoint=endpoint,
+        )
+        return finish_run(database, run_id, status=status, finished_at=now_iso(), message=message)
+    finally:
+        close_db(database)
+        lock.release()
+
+
+def crawl_in_order(path: str, run_id: int, plan: dict[str, tuple[str, object]]) -> list:
+    """Run the plan's spiders in one reactor: listings first, side by side, then pages if every
+    listing finished. SIGTERM / Ctrl-C stop the crawlers gracefully. Returns the crawlers."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.project import get_project_settings
+    from twisted.internet import defer
+
+    settings = get_project_settings()
+    if settings.get("BOT_NAME") != "hubcrawl":  # run outside the repository (no scrapy.cfg in sight)
+        settings.setmodule("hubcrawl.crawler.settings", priority="project")
+    settings.setdict(
+        {"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True, "LOG_LEVEL": "WARNING"},
+        priority="cmdline",
+    )
+    process = CrawlerProcess(settings)
+    crawlers = {name: process.create_crawler(load_object(spider)) for name, (spider, _) in plan.items()}
+    listings = [process.crawl(c, args=plan[n][1]) for n, c in crawlers.items() if n != "pages"]
+    chain = defer.DeferredList(listings, consumeErrors=True) if listings else defer.succeed(None)
+    if "pages" in crawlers:
+
+        def crawl_pages(_):
+            if all(crawler_stat(c, "finish_reason") == "finished" for n, c in crawlers.items() if n != "pages"):
+                return process.crawl(crawlers["pages"], args=plan["pages"][1])
+
+        chain.addCallback(crawl_pages)
+    chain.addBoth(stop_reactor)
+    process.start(stop_after_crawl=False)
+    return list(crawlers.values())
+
+
+def crawler_stat(crawler, key: str):
+    """A crawler's stat; None when it never ran (Scrapy makes the stats only when the crawl starts)."""
+    try:
+        return crawler.stats.get_value(key)
+    except RuntimeError:
+        return None
+
+
+def stop_reactor(_=None) -> None:
+    # Imported here: importing the reactor earlier would install Twisted's default one, not Scrapy's asyncio reactor.
+    from twisted.internet import reactor
+
+    with contextlib.suppress(Exception):  # a signal may have stopped it already
+        if reactor.running:
+            reactor.stop()

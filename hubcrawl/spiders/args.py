@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from scrapy import signals
-from scrapy.exceptions import CloseSpider
-
 from hubcrawl.crawler.items import KINDS, split_artifact_key
 from hubcrawl.crawler.validate import check_repo_id
 
@@ -107,25 +104,3 @@ def flag(name: str, value) -> bool:
     if lowered in TRUE + FALSE:
         return lowered in TRUE
     raise ArgumentError(f"{name} must be true or false, got {value!r}")
-
-
-class ArgumentsMixin:
-    """For spiders: `self.args` parsed once. Under `scrapy crawl`, a bad `-a` value closes the spider
-    as it opens, with one logged line (Scrapy honours CloseSpider there), instead of a traceback."""
-
-    def init_args(self, args: CrawlArgs | None, raw: dict) -> None:
-        try:
-            self.args, self.argument_error = args or CrawlArgs.parse(**raw), None
-        except ArgumentError as exc:
-            self.args, self.argument_error = CrawlArgs(), str(exc)
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.refuse_bad_arguments, signal=signals.spider_opened)
-        return spider
-
-    def refuse_bad_arguments(self, spider) -> None:
-        if self.argument_error:
-            self.logger.error("%s: this crawl does nothing", self.argument_error)
-            raise CloseSpider("bad_arguments")

@@ -25,7 +25,8 @@ from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.runs import run_report
 from hubcrawl.crawler.state import IncrementalState
 from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_repo_id, clean_siblings, cut_depth, load_json
-from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
+from hubcrawl.spiders.args import CrawlArgs
+from hubcrawl.spiders.base import ArgumentsMixin
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (

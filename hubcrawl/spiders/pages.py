@@ -16,7 +16,8 @@ from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.spiders.args import ArgumentsMixin, CrawlArgs
+from hubcrawl.spiders.args import CrawlArgs
+from hubcrawl.spiders.base import ArgumentsMixin
 from hubcrawl.spiders.hub import failure_parts, quote_path
 
 

@@ -29,6 +29,8 @@ EXPECTED_ERRORS = {
     "stub-faults/bad-model-index": ["card_metadata"],
 }
 
+FEW_PAGES = "api=1000000/300,resolvers=1000000/300,pages=100/1"
+
 
 def expected_errors(db_path, artifact_id: str) -> list[str]:
     """What an artifact's row must say; the page without header props says so once its page was visited."""
@@ -173,7 +175,8 @@ def test_faults_lose_nothing(db_file):
     """5xx, truncated bodies and malformed JSON on first tries: retried, never half-stored."""
     faults = Faults(error_rate=0.10, truncate_rate=0.02, malformed_rate=0.02, attempts=2, seed=7)
     with StubHub(make_hub(1500, 200), faults=faults) as hub:
-        result = hubcrawl("crawl", endpoint=hub.url, db=db_file)
+        # One window of pages is what `crawl` visits: 100 of them, the most downloaded first.
+        result = hubcrawl("crawl", endpoint=hub.url, db=db_file, env={"HUBCRAWL_BUDGETS": FEW_PAGES})
         assert result.code == 0, result.stderr
         statuses = Counter(r["status"] for r in hub.requests())
     assert statuses[503] > 100  # faults really happened

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from tests.conftest import REPO_ROOT, UNLIMITED_BUDGETS, hubcrawl
+from tests.conftest import REPO_ROOT, hubcrawl, stand_in_env, start_crawl
 from tests.hubstub import Faults, StubHub, make_hub
 
 
@@ -82,19 +82,6 @@ def test_full_refetches_and_counters_only_lists(db_file):
     assert len(history) == 3 and history[-1]["downloads"] == 123456789
 
 
-def crawl_process(endpoint: str, db_file, *args) -> subprocess.Popen:
-    env = dict(os.environ, HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS, HUBCRAWL_DB=str(db_file))
-    env.pop("HF_TOKEN", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "hubcrawl", "crawl", "models", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def wait_for(predicate, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -102,23 +89,24 @@ def wait_for(predicate, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def stored_count(db_file) -> int:
-    try:
-        return query(db_file, "select count(*) as n from artifacts")[0]["n"]
-    except Exception:  # the file or table may not exist yet
-        return 0
-
-
-def test_a_killed_run_loses_nothing_and_the_next_run_finishes_it(tmp_path):
+def test_a_killed_run_loses_nothing_its_ledger_shows_what_it_stored_and_the_next_run_finishes_it(tmp_path):
     killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
     with StubHub(make_hub(1600, 0, awkward=False), card_delay=0.01) as hub:
-        proc = crawl_process(hub.url, killed_db)
-        wait_for(lambda: stored_count(killed_db) >= 500)
-        os.kill(proc.pid, signal.SIGKILL)
+        # An ad-hoc `scrapy crawl` (as scrapyd runs it) owns its ledger row; it reports every half second.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "models", "-s", "HUBCRAWL_LEDGER_INTERVAL=0.5"],
+            cwd=REPO_ROOT,
+            env=stand_in_env(hub.url, killed_db),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: ledger(killed_db)["items"] >= 500)
+        os.kill(proc.pid, signal.SIGKILL)  # no handler runs
         proc.wait()
+        reported = ledger(killed_db)
         stored_cards = {r["artifact_id"] for r in query(killed_db, "select artifact_id from cards")}
-        assert 500 <= len(stored_cards) < 1600  # killed halfway: the database is consistent and partial
-        assert query(killed_db, "select status from crawl_runs")[0]["status"] == "running"
+        assert 500 <= reported["items"] <= len(stored_cards) < 1600  # killed halfway: consistent and partial
+        assert reported["requests"] >= reported["items"] and reported["status"] == "running"
 
         mark = len(hub.requests())
         result = hubcrawl("crawl", "models", endpoint=hub.url, db=killed_db)
@@ -142,6 +130,13 @@ def test_a_killed_run_loses_nothing_and_the_next_run_finishes_it(tmp_path):
     ]
 
 
+def ledger(db_file) -> dict:
+    try:
+        return query(db_file, "select items, requests, status from crawl_runs")[0]
+    except Exception:  # the file or its first run row may not exist yet
+        return {"items": 0}
+
+
 def running(db_file) -> bool:
     try:
         return bool(query(db_file, "select 1 from crawl_runs where status = 'running'"))
@@ -151,7 +146,7 @@ def running(db_file) -> bool:
 
 def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
     with StubHub(make_hub(600, 0, awkward=False), card_delay=0.05) as hub:
-        first = crawl_process(hub.url, db_file)
+        first = start_crawl(hub.url, db_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for(lambda: running(db_file))
         second = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file)
         assert second.code == 1
@@ -161,7 +156,7 @@ def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
         )
         assert reader.code == 0, reader.stderr  # no "database is locked" while the crawl writes
         assert isinstance(json.loads(reader.stdout)[0]["n"], int)
-        waiting = crawl_process(hub.url, db_file, "--wait")
+        waiting = start_crawl(hub.url, db_file, "--wait", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert first.wait(timeout=120) == 0
         out, err = waiting.communicate(timeout=120)
         assert waiting.returncode == 0, err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubcrawl.crawler.cli import spider_arguments
+from hubcrawl.cli.crawl import spider_arguments
 from hubcrawl.spiders.args import ArgumentError, CrawlArgs
 
 

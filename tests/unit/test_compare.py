@@ -9,7 +9,7 @@ import pytest
 
 from hubcrawl.crawler.compare import LINE_MAKERS, Comparator, pairs_for_all, render_markdown, verdict
 from hubcrawl.crawler.ranking import METHOD, PARTS, rank
-from hubcrawl.db import save_comparisons
+from hubcrawl.db import DatabaseError, save_comparisons
 from tests.unit.conftest import record, store
 
 QA_CARD = b"""---
@@ -96,7 +96,7 @@ def test_the_stored_row_holds_the_whole_record_and_its_markdown(ranked):
 def test_a_record_needs_scores(memory_db):
     store(memory_db, "model", record("org/a"))
     store(memory_db, "model", record("org/b"))
-    with pytest.raises(ValueError, match="hubcrawl rank"):
+    with pytest.raises(DatabaseError, match="hubcrawl rank"):
         Comparator(memory_db).record("org/a", "org/b")
 
 

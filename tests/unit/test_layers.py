@@ -20,7 +20,7 @@ NOT_FOR_SPIDERS = (
     "hubcrawl.crawler.ranking",
     "hubcrawl.crawler.compare",
     "hubcrawl.crawler.render",
-    "hubcrawl.crawler.cli",
+    "hubcrawl.cli",
 )
 
 
@@ -54,7 +54,7 @@ def test_the_database_layer_imports_nothing_above_it():
 
 def test_only_the_cli_knows_the_spiders():
     for module, names in imports().items():
-        if module.startswith("hubcrawl.crawler") and module != "hubcrawl.crawler.cli":
+        if module.startswith(("hubcrawl.crawler", "hubcrawl.db")):
             assert not [n for n in names if n.startswith("hubcrawl.spiders")], module
 
 
@@ -71,3 +71,9 @@ def test_pure_stages_touch_no_database_scrapy_environment_or_clock():
         ], name
         source = (PACKAGE / "crawler" / f"{name}.py").read_text()
         assert "hub_endpoint(" not in source and "datetime.now(" not in source and "os.environ" not in source, name
+
+
+def test_nothing_imports_the_cli():
+    for module, names in imports().items():
+        if not module.startswith("hubcrawl.cli") and module != "hubcrawl.__main__":
+            assert not [n for n in names if n.startswith("hubcrawl.cli")], module

@@ -1,0 +1,140 @@
+"""Verbs that derive from what is stored: `normalize`, `rank`, `compare`, `migrate`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from hubcrawl.cli.options import db_option, format_option, one_line_errors
+from hubcrawl.cli.output import emit, json_text
+from hubcrawl.crawler.config import db_path, hub_endpoint
+from hubcrawl.crawler.items import parse_identifier
+from hubcrawl.db import close_db, find_artifacts, open_db, save_artifacts, save_comparisons, stored_sources
+
+NORMALIZE_BATCH = 500  # artifacts per transaction
+COMPARE_BATCH = 2000  # comparison records per transaction
+
+
+@click.command()
+@db_option
+@one_line_errors
+def normalize(db):
+    """Re-derive every artifact's fields, capabilities and eval results from the stored raw data (no crawl)."""
+    from hubcrawl.crawler.normalize import derive_artifact, sources_from_rows
+
+    database = open_db(db_path(db))
+    endpoint = hub_endpoint()
+    started, done, batch = time.monotonic(), 0, []
+    for stored in stored_sources(database):
+        batch.append(derive_artifact(sources_from_rows(*stored, endpoint)).rows())
+        if len(batch) >= NORMALIZE_BATCH:
+            done += save_artifacts(database, batch)
+            batch = []
+    done += save_artifacts(database, batch)
+    close_db(database)
+    emit(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
+
+
+@click.command()
+@db_option
+@one_line_errors
+def migrate(db):
+    """Bring a database written by an older hubcrawl up to this version's schema (writers do it on their own)."""
+    database = open_db(db_path(db))
+    version = database.execute("PRAGMA user_version").fetchone()[0]
+    close_db(database)
+    emit(f"{db_path(db)}: schema version {version}")
+
+
+@click.command()
+@db_option
+@one_line_errors
+def rank(db):
+    """Rebuild the match graph and score every artifact (0-100; see docs/ranking.md)."""
+    from hubcrawl.crawler.ranking import rank as rank_database
+
+    database = open_db(db_path(db))
+    started = time.monotonic()
+    counts = rank_database(database)
+    close_db(database)
+    emit(
+        f"ranked {counts['artifacts']} artifacts, {counts['edges']} match-graph edges in {time.monotonic() - started:.1f}s"
+    )
+
+
+@click.command()
+@click.argument("identifiers", nargs=-1)
+@click.option(
+    "--all", "compare_all", is_flag=True, help="Records for each artifact's strongest match-graph neighbours."
+)
+@click.option(
+    "--per-artifact",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="With --all: neighbours per artifact.",
+)
+@format_option("html")
+@db_option
+@one_line_errors
+def compare(identifiers, compare_all, per_artifact, fmt, db):
+    """One comparison record, `compare A B`, or `compare --all`; records are stored in `comparisons`."""
+    from hubcrawl.crawler.compare import Comparator, pairs_for_all, render_markdown
+
+    if compare_all == bool(identifiers):
+        raise click.ClickException("give two artifacts (compare A B) or --all")
+    if not compare_all and len(identifiers) != 2:
+        raise click.ClickException("compare takes exactly two artifacts: compare A B")
+    database = open_db(db_path(db))
+    try:
+        if compare_all:
+            started = time.monotonic()
+            pairs, written = compare_pairs(database, Comparator(database), pairs_for_all(database, per_artifact))
+            emit(
+                f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
+                f"in {time.monotonic() - started:.1f}s"
+            )
+            return
+        a_id, b_id = (resolve_identifier(database, i)["id"] for i in identifiers)
+        if a_id == b_id:
+            raise click.ClickException("an artifact cannot be compared with itself")
+        comparator = Comparator(database)
+        record = comparator.record(a_id, b_id, comparator.times_matched_after([(a_id, b_id)]))
+        save_comparisons(database, [comparator.stored_row(record)])
+    finally:
+        close_db(database)
+    if fmt == "html":
+        from hubcrawl.crawler.render import render_compare
+
+        emit(render_compare(record), data=True)
+    else:
+        emit(json_text(record) if fmt == "json" else render_markdown(record))
+
+
+def compare_pairs(database, comparator, pairs: list[tuple[str, str]]) -> tuple[list, int]:
+    """Store a record for every pair whose stored one no longer stands; returns the pairs and how many were written."""
+    matched = comparator.times_matched_after(pairs)
+    batch, written = [], 0
+    for a_id, b_id in pairs:
+        if comparator.is_current(a_id, b_id):
+            continue  # neither side changed: the stored record stands
+        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched)))
+        if len(batch) >= COMPARE_BATCH:
+            save_comparisons(database, batch)
+            written, batch = written + len(batch), []
+    save_comparisons(database, batch)
+    return pairs, written + len(batch)
+
+
+def resolve_identifier(database, identifier: str) -> dict:
+    """The one artifact a user's `owner/name` or `datasets/owner/name` names."""
+    kind, repo_id = parse_identifier(identifier)
+    matches = find_artifacts(database, repo_id, kind)
+    if not matches:
+        raise click.ClickException(f"no artifact {identifier!r} in the database")
+    if len(matches) > 1:
+        raise click.ClickException(
+            f"{identifier!r} names both a model and a dataset: say {identifier} or datasets/{identifier}"
+        )
+    return matches[0]

@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
+from hubcrawl.db.migrations import migrate
 from hubcrawl.db.schema import (
     APPLICATION_ID,
     FTS_COLUMNS,
@@ -202,7 +203,9 @@ def limit_statements(conn: sqlite3.Connection, seconds: float) -> None:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Tables, columns, indexes and search indexes as SCHEMA states them; then the file's identity."""
+    """The numbered migrations an older file lacks, then tables, columns, indexes and search indexes
+    as SCHEMA states them; then the file's identity."""
+    migrate(db)
     for name, spec in SCHEMA.items():
         table, types = db[name], column_types(name)
         if not table.exists():
@@ -214,8 +217,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for name, columns, unique in INDEXES:
         db[name].create_index(columns, unique=unique, if_not_exists=True)
     for table, columns in FTS_COLUMNS.items():
-        if not db[f"{table}_fts"].exists():
-            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
+        index = db[f"{table}_fts"]
+        if not index.exists() or [c.name for c in index.columns] != columns:
+            # New, or its columns changed: (re)built from the rows, with the triggers that keep it current.
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter", replace=True)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -191,10 +191,10 @@ def test_under_5xx_and_silently_cut_bodies_every_stored_card_is_byte_for_byte_th
 
 def test_sigterm_mid_crawl_ends_in_one_line_and_an_interrupted_run(tmp_path):
     db_file = tmp_path / "hub.db"
-    with StubHub(make_hub(1500, 0, awkward=False), card_delay=0.05) as hub:
+    with StubHub(make_hub(800, 0, awkward=False), card_delay=0.1) as hub:
         for sig in (signal.SIGTERM, signal.SIGINT):
             proc = start_crawl(hub.url, db_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(2.5)  # mid-crawl: 1,500 cards at 50 ms, 16 at a time, take about 5 s
+            time.sleep(2)  # mid-crawl: 800 cards at 100 ms, 16 at a time, take about 5 s
             proc.send_signal(sig)
             stdout, stderr = proc.communicate(timeout=60)
             assert proc.returncode == 130, stderr
@@ -206,7 +206,7 @@ def test_sigterm_mid_crawl_ends_in_one_line_and_an_interrupted_run(tmp_path):
     assert finished.code == 0, finished.stderr
     statuses = [r["status"] for r in sqlite_utils.Database(db_file).query("select status from crawl_runs order by id")]
     assert statuses == ["interrupted", "interrupted", "finished"]
-    assert len(rows(db_file)) == 1500
+    assert len(rows(db_file)) == 800
 
 
 def test_a_full_disk_stops_the_crawl_with_one_line(tmp_path):

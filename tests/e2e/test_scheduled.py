@@ -91,7 +91,7 @@ def wait_for(predicate, timeout: float = 60) -> None:
 
 def test_a_killed_run_loses_nothing_its_ledger_shows_what_it_stored_and_the_next_run_finishes_it(tmp_path):
     killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
-    with StubHub(make_hub(1600, 0, awkward=False), card_delay=0.01) as hub:
+    with StubHub(make_hub(700, 0, awkward=False), card_delay=0.01) as hub:
         # An ad-hoc `scrapy crawl` (as scrapyd runs it) owns its ledger row; it reports every half second.
         proc = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "crawl", "models", "-s", "HUBCRAWL_LEDGER_INTERVAL=0.5"],
@@ -100,12 +100,12 @@ def test_a_killed_run_loses_nothing_its_ledger_shows_what_it_stored_and_the_next
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: ledger(killed_db)["items"] >= 500)
+        wait_for(lambda: ledger(killed_db)["items"] >= 200)
         os.kill(proc.pid, signal.SIGKILL)  # no handler runs
         proc.wait()
         reported = ledger(killed_db)
         stored_cards = {r["artifact_id"] for r in query(killed_db, "select artifact_id from cards")}
-        assert 500 <= reported["items"] <= len(stored_cards) < 1600  # killed halfway: consistent and partial
+        assert 200 <= reported["items"] <= len(stored_cards) < 700  # killed halfway: consistent and partial
         assert reported["requests"] >= reported["items"] and reported["status"] == "running"
 
         mark = len(hub.requests())
@@ -169,18 +169,18 @@ def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
 def test_faults_and_a_rate_limit_lose_nothing(db_file):
     faults = Faults(error_rate=0.10, truncate_rate=0.02, attempts=2, seed=11)
     limits = {"resolvers": (400, 1), "api": (20, 1)}
-    with StubHub(make_hub(1900, 100, awkward=False), faults=faults, rate_limits=limits) as hub:
+    with StubHub(make_hub(900, 100, awkward=False), faults=faults, rate_limits=limits) as hub:
         result = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file, env={"HUBCRAWL_BUDGETS": ""})
         assert result.code == 0, result.stderr
         assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file, env={"HUBCRAWL_BUDGETS": ""}).code == 0
         statuses = {}
         for r in hub.requests():
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    assert statuses.get(503, 0) > 100
+    assert statuses.get(503, 0) > 50
     rows = query(db_file, "select id, errors from artifacts")
-    assert len(rows) == len({r["id"] for r in rows}) == 2000
+    assert len(rows) == len({r["id"] for r in rows}) == 1000
     assert all(json.loads(r["errors"]) == [] for r in rows)
-    assert query(db_file, "select count(*) as n from cards")[0]["n"] == 2000
+    assert query(db_file, "select count(*) as n from cards")[0]["n"] == 1000
 
 
 def test_gone_repos_stay_and_renamed_repos_keep_their_history(db_file):

@@ -1,0 +1,39 @@
+"""Numbered migrations: the schema changes the additive sync (`ensure_schema`: new tables, columns,
+indexes, search indexes whose columns changed) cannot make by itself.
+
+A database records its number in PRAGMA user_version. A writer opening an older one runs every step
+numbered above it, in order, each in one transaction together with its new number; then the sync.
+A step, once released, never changes: a new change is the next number, and SCHEMA_VERSION with it.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from hubcrawl.db.schema import SCHEMA_VERSION
+
+
+def step_2(db: sqlite_utils.Database) -> None:
+    """`artifacts.run_id`: the run that stored each row. Rows stored before it keep none."""
+    if "run_id" not in db["artifacts"].columns_dict:
+        db["artifacts"].add_column("run_id", int)
+
+
+MIGRATIONS = {2: step_2}
+if max(MIGRATIONS) != SCHEMA_VERSION:  # checked at import: a new step without a new version number, or the reverse
+    raise RuntimeError(f"the last migration is {max(MIGRATIONS)}, the schema version {SCHEMA_VERSION}")
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Run the steps a database lacks; returns their numbers. A new file (no tables) needs none.
+    A file from before versions were recorded (0, with hubcrawl's tables) is version 1."""
+    if not db.table_names():
+        return []
+    version = max(db.execute("PRAGMA user_version").fetchone()[0], 1)
+    done = []
+    for number in sorted(n for n in MIGRATIONS if n > version):
+        with db.atomic():
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number}")
+        done.append(number)
+    return done

@@ -11,10 +11,10 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
 from hubcrawl.crawler.capabilities import ASPECTS
 from hubcrawl.crawler.clock import now_iso
+from hubcrawl.crawler.peers import Peers, median_without
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
@@ -48,35 +48,13 @@ PEER_COLUMNS = (
 DOWNLOADS_WINDOW_DAYS = 30  # the Hub's `downloads` counts the last 30 days
 
 
-@dataclass
-class PeerGroup:
-    """Statistics of one (kind, task) group, built once and shared by every record."""
-
-    members: list[str] = field(default_factory=list)
-    downloads: list[int] = field(default_factory=list)  # sorted ascending
-    values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
-    counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
-
-
 class Comparator:
     """Holds what comparisons read (artifacts, scores, capabilities, peers) for one pass over the database."""
 
     def __init__(self, db) -> None:
         self.artifacts = {r["id"]: r for r in artifact_rows(db, PEER_COLUMNS)}
         self.scores = score_rows(db)
-        self.groups = self.build_groups()
-        self.evals = defaultdict(list)
-        for r in eval_rows(db):
-            self.evals[r["artifact_id"]].append(r)
-        self.eval_peers = defaultdict(list)  # (kind, task, dataset, metric) -> sorted values, one per artifact
-        for artifact_id, results in self.evals.items():
-            a = self.artifacts.get(artifact_id)
-            if a:
-                # One value per artifact, dataset and metric: the first it reports (as its own lines use).
-                for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
-                    self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])].append(e["value"])
-        for values in self.eval_peers.values():
-            values.sort()
+        self.peers = Peers(self.artifacts, eval_rows(db))
         self.stored = comparison_states(db)
         self.times_matched = Counter()
         for r in self.stored.values():
@@ -87,34 +65,6 @@ class Comparator:
         self.sides: dict[str, list[dict]] = {}
         self.fragments: dict[str, tuple[str, str]] = {}  # per artifact: its capabilities as JSON and Markdown
         self.created_at = now_iso()
-
-    # -- peers -----------------------------------------------------------------------------------
-
-    def group_key(self, a: dict) -> tuple[str, str | None]:
-        return a["kind"], a["task"]
-
-    def build_groups(self) -> dict[tuple, PeerGroup]:
-        groups: dict[tuple, PeerGroup] = defaultdict(PeerGroup)
-        for a in self.artifacts.values():
-            g = groups[self.group_key(a)]
-            g.members.append(a["id"])
-            g.downloads.append(a["downloads"] or 0)
-            for measure in ("parameters", "rows"):
-                if a[measure]:
-                    g.values.setdefault(measure, []).append(a[measure])
-            for measure in ("languages", "formats", "configs"):
-                g.values.setdefault(measure, []).append(len(a[measure] or []))
-            for measure in ("formats", "datasets", "base_models", "card_sections"):
-                g.counts.setdefault(measure, Counter()).update(set(a[measure] or []))
-            g.counts.setdefault("inference", Counter())[a["inference"]] += 1
-        for g in groups.values():
-            g.downloads.sort()
-            for values in g.values.values():
-                values.sort()
-        return groups
-
-    def peers_of(self, a: dict) -> PeerGroup:
-        return self.groups[self.group_key(a)]
 
     # -- the lines under each capability -------------------------------------------------------
 
@@ -135,7 +85,7 @@ class Comparator:
         return self.fragments[artifact_id]
 
     def lines(self, a: dict, aspect: str) -> dict:
-        g = self.peers_of(a)
+        g = self.peers.of(a)
         n = len(g.members) - 1  # peers exclude the artifact itself
         group = f"{a['task'] or 'untagged'} {a['kind']}s"
         if n <= 0:
@@ -221,11 +171,11 @@ class Comparator:
         }
 
     def lines_evals(self, a, g, n, group):
-        results = self.evals.get(a["id"]) or []
+        results = self.peers.evals.get(a["id"]) or []
         if not results:
             return self.lines_task(a, g, n, group)
         e = results[0]
-        reported = self.eval_peers[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
+        reported = self.peers.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
         if len(reported) < 2:
             text = f"No other {group} reports {e['metric']} on {e['dataset']}."
             return {
@@ -414,20 +364,6 @@ class Comparator:
             "method_version": METHOD["version"],
             "created_at": record["created_at"],
         }
-
-
-def median_without(values: list[float], value: float) -> float:
-    """The median of sorted `values` once one occurrence of `value` is left out, without copying the list:
-    peer groups are large and every artifact needs its own."""
-    skip = bisect.bisect_left(values, value)
-    size = len(values) - 1
-
-    def at(k: int) -> float:
-        return values[k] if k < skip else values[k + 1]
-
-    if size % 2:
-        return at(size // 2)
-    return (at(size // 2 - 1) + at(size // 2)) / 2
 
 
 def lead(a: float, b: float) -> tuple[int, int]:

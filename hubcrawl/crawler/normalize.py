@@ -128,6 +128,20 @@ class NormalizedArtifact:
         }
 
 
+# The Hub's adoption counters (camelCase in its records and page props) and the columns they land in.
+COUNTER_COLUMNS = {
+    "downloads": "downloads",
+    "downloadsAllTime": "downloads_all_time",
+    "likes": "likes",
+    "trendingScore": "trending_score",
+}
+
+
+def counter_fields(record: dict) -> dict:
+    """A record's adoption counters as columns (a missing one is None)."""
+    return {column: record.get(key) for key, column in COUNTER_COLUMNS.items()}
+
+
 def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> NormalizedArtifact:
     """Every database row one crawled repo yields. Never raises on bad Hub data."""
     sources = Sources(
@@ -248,10 +262,7 @@ def derive_fields(
         "sha": record.get("sha"),
         "last_modified": iso(info.last_modified if info else None),
         "created_at": created_at(info),
-        "downloads": record.get("downloads"),
-        "downloads_all_time": record.get("downloadsAllTime"),
-        "likes": record.get("likes"),
-        "trending_score": record.get("trendingScore"),
+        **counter_fields(record),
         "private": record.get("private"),
         "disabled": record.get("disabled"),
         "gated": gated,
@@ -527,7 +538,7 @@ def merge_page_fields(kind: str, fields: dict, page: dict) -> dict:
     if fields["parameters"] is None and page.get("gguf_total"):
         out["parameters"] = page["gguf_total"]
         out["provenance"] = dict(fields["provenance"], parameters="page gguf.total")
-    for key, column in (("downloads", "downloads"), ("downloadsAllTime", "downloads_all_time"), ("likes", "likes")):
+    for key, column in COUNTER_COLUMNS.items():
         if fields.get(column) is None and isinstance(page.get(key), int):
             out[column] = page[key]
     if fields.get("gated") is None and page.get("gated") in ("auto", "manual"):

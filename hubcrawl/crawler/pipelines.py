@@ -19,6 +19,7 @@ from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key, split_artifact_key
 from hubcrawl.crawler.normalize import (
     NormalizedArtifact,
+    counter_fields,
     derive_artifact,
     normalize_artifact,
     page_row_for,
@@ -43,12 +44,6 @@ from hubcrawl.db import (
 
 logger = logging.getLogger("hubcrawl")
 
-COUNTER_COLUMNS = {
-    "downloads": "downloads",
-    "downloadsAllTime": "downloads_all_time",
-    "likes": "likes",
-    "trendingScore": "trending_score",
-}
 # What one bad row can raise while being written; anything else from SQLite (a full disk, a
 # read-only or damaged file) is the database's own failure and stops the crawl.
 ROW_ERRORS = (ValueError, TypeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError)
@@ -107,7 +102,7 @@ class SQLitePipeline:
                 {
                     "id": artifact_key(item.kind, item.repo_id),
                     "run_id": self.run_id(),
-                    **{col: record.get(key) for key, col in COUNTER_COLUMNS.items()},
+                    **counter_fields(record),
                 }
             )
         else:
@@ -257,9 +252,7 @@ def history_row(item: ArtifactItem, record: dict) -> dict:
     return {
         "artifact_id": artifact_key(item.kind, record.get("id") if isinstance(record.get("id"), str) else item.repo_id),
         "seen_at": item.fetched_at,
-        "downloads": record.get("downloads"),
-        "downloads_all_time": record.get("downloadsAllTime"),
-        "likes": record.get("likes"),
+        **counter_fields(record),
     }
 
 

@@ -211,6 +211,7 @@ SCHEMA: dict[str, dict] = {
             "downloads": (int, "downloads in the last 30 days then"),
             "downloads_all_time": (int, "cumulative downloads then"),
             "likes": (int, "likes then"),
+            "trending_score": (float, "the Hub's trending score then"),
         },
     },
     "crawl_state": {

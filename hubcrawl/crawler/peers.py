@@ -1,0 +1,77 @@
+"""Peer statistics for comparison lines: an artifact's peers are the other artifacts of its kind and
+task. Each group's values are collected and sorted once, and shared by every record."""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PeerGroup:
+    """Statistics of one (kind, task) group."""
+
+    members: list[str] = field(default_factory=list)
+    downloads: list[int] = field(default_factory=list)  # sorted ascending
+    values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
+    counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
+
+
+class Peers:
+    """Every group of a database, and the eval results peers report, by (kind, task, dataset, metric)."""
+
+    def __init__(self, artifacts: dict[str, dict], eval_rows: list[dict]) -> None:
+        self.groups: dict[tuple, PeerGroup] = defaultdict(PeerGroup)
+        for a in artifacts.values():
+            add_member(self.groups[group_key(a)], a)
+        for g in self.groups.values():
+            g.downloads.sort()
+            for values in g.values.values():
+                values.sort()
+        self.evals: dict[str, list[dict]] = defaultdict(list)
+        for r in eval_rows:
+            self.evals[r["artifact_id"]].append(r)
+        self.eval_values: dict[tuple, list[float]] = defaultdict(list)  # sorted, one value per artifact
+        for artifact_id, results in self.evals.items():
+            a = artifacts.get(artifact_id)
+            if a:
+                # One value per artifact, dataset and metric: the first it reports (as its own lines use).
+                for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
+                    self.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])].append(e["value"])
+        for values in self.eval_values.values():
+            values.sort()
+
+    def of(self, a: dict) -> PeerGroup:
+        return self.groups[group_key(a)]
+
+
+def group_key(a: dict) -> tuple[str, str | None]:
+    return a["kind"], a["task"]
+
+
+def add_member(g: PeerGroup, a: dict) -> None:
+    g.members.append(a["id"])
+    g.downloads.append(a["downloads"] or 0)
+    for measure in ("parameters", "rows"):
+        if a[measure]:
+            g.values.setdefault(measure, []).append(a[measure])
+    for measure in ("languages", "formats", "configs"):
+        g.values.setdefault(measure, []).append(len(a[measure] or []))
+    for measure in ("formats", "datasets", "base_models", "card_sections"):
+        g.counts.setdefault(measure, Counter()).update(set(a[measure] or []))
+    g.counts.setdefault("inference", Counter())[a["inference"]] += 1
+
+
+def median_without(values: list[float], value: float) -> float:
+    """The median of sorted `values` once one occurrence of `value` is left out, without copying the list:
+    peer groups are large and every artifact needs its own."""
+    skip = bisect.bisect_left(values, value)
+    size = len(values) - 1
+
+    def at(k: int) -> float:
+        return values[k] if k < skip else values[k + 1]
+
+    if size % 2:
+        return at(size // 2)
+    return (at(size // 2 - 1) + at(size // 2)) / 2

@@ -15,6 +15,18 @@ from tests.hubstub import StubHub, make_hub
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 REALWORLD = SHARED / "realworld"
+# The comparison record's feature table, row by row, as users know it (../shared/reference/).
+FEATURE_ROWS = [
+    "Type",
+    "Score",
+    "Adoption",
+    "Quality",
+    "Ecosystem",
+    "Match Graph",
+    "Pricing",
+    "Capabilities",
+    "Times Matched",
+]
 # Budgets far above what a test crawl spends, so tests measure the crawler and not the pacing.
 UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300,pages=1000000/300"
 

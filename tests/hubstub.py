@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from hubcrawl.crawler.items import artifact_key
+
 DEFAULT_LISTING_FIELDS = (
     "likes",
     "trendingScore",
@@ -385,6 +387,11 @@ class StubHub:
         repo.card = (repo.card or b"") + f"\n\n## Changelog\n\nUpdated at {when}.\n".encode()
         with self.lock:
             self.sorted_cache.clear()
+
+    def listed_keys(self) -> set[str]:
+        """The database keys of every repo the listings show."""
+        repos = self.data.repos.values()
+        return {artifact_key(r.kind, r.id) for r in repos if (r.kind, r.id) not in self.data.unlisted}
 
     def requests(self, bucket: str | None = None) -> list[dict]:
         with self.lock:

@@ -52,16 +52,11 @@ def error_kinds(row) -> list[str]:
     return [e["kind"] for e in json.loads(row["errors"])]
 
 
-def listed_ids(hub: StubHub) -> set[str]:
-    prefix = {"model": "", "dataset": "datasets/"}
-    return {prefix[r.kind] + r.id for r in hub.data.repos.values() if (r.kind, r.id) not in hub.data.unlisted}
-
-
 def test_crawl_stores_every_repo_once_with_cards_and_errors(small_hub, db_file):
     result = hubcrawl("crawl", endpoint=small_hub.url, db=db_file)
     assert result.code == 0, result.stderr
     rows = stored(db_file)
-    assert set(rows) == listed_ids(small_hub)
+    assert set(rows) == small_hub.listed_keys()
 
     for artifact_id, row in rows.items():
         assert error_kinds(row) == expected_errors(db_file, artifact_id), artifact_id
@@ -98,7 +93,7 @@ def test_a_crawl_of_thousands_of_repos_stores_each_once_with_one_request_per_rep
         log = hub.requests()
         assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0  # a second crawl adds nothing
     db = sqlite_utils.Database(db_file)
-    repos = len(listed_ids(hub))
+    repos = len(hub.listed_keys())
     assert repos > 1800
     assert db.execute("select count(*), count(distinct kind || ':' || repo_id) from artifacts").fetchone() == (
         repos,
@@ -181,7 +176,7 @@ def test_faults_lose_nothing(db_file):
         statuses = Counter(r["status"] for r in hub.requests())
     assert statuses[503] > 100  # faults really happened
     rows = stored(db_file)
-    assert set(rows) == listed_ids(hub)
+    assert set(rows) == hub.listed_keys()
     for artifact_id, row in rows.items():
         assert error_kinds(row) == expected_errors(db_file, artifact_id), artifact_id
     db = sqlite_utils.Database(db_file)

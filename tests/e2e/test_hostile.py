@@ -41,11 +41,6 @@ def kinds(row) -> list[str]:
     return [e["kind"] for e in json.loads(row["errors"])]
 
 
-def served_ids(hub: StubHub) -> set[str]:
-    prefix = {"model": "", "dataset": "datasets/"}
-    return {prefix[r.kind] + r.id for r in hub.data.repos.values() if (r.kind, r.id) not in hub.data.unlisted}
-
-
 def no_traceback(result) -> None:
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr[-3000:]
 
@@ -77,7 +72,7 @@ def test_every_hostile_repo_is_stored_with_its_error(hostile_crawl):
     no_traceback(result)
     stored = rows(db_file)
     assert len(stored) >= 2000
-    assert set(stored) == served_ids(hub)  # every servable repo has its row: nothing lost
+    assert set(stored) == hub.listed_keys()  # every servable repo has its row: nothing lost
     for artifact_id, expected in expect.items():
         found = kinds(stored[artifact_id])
         assert (expected in found) if expected else found == [], (artifact_id, found)
@@ -183,7 +178,7 @@ def test_under_5xx_and_silently_cut_bodies_every_stored_card_is_byte_for_byte_th
     stored = {r["artifact_id"]: r for r in db["cards"].rows}
     assert len(stored) == 460
     for artifact_id, card in stored.items():
-        kind, repo_id = ("dataset", artifact_id[9:]) if artifact_id.startswith("datasets/") else ("model", artifact_id)
+        kind, repo_id = split_artifact_key(artifact_id)
         served = data.get(kind, repo_id).card
         assert card["body"] == parse_card(kind, served.decode()).body
         assert json.loads(card["front_matter"]) == parse_card(kind, served.decode()).front_matter

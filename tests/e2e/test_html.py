@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import hubcrawl
+from tests.conftest import FEATURE_ROWS, hubcrawl
 from tests.hubstub import Repo, StubHub, commit_sha, make_hub, object_id
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -85,17 +85,7 @@ def test_comparison_and_artifact_pages_render_in_chromium(tmp_path, db_file):
     assert "Uncaught" not in rendered.stderr  # no script errors (there is no script at all)
 
     dom = BeautifulSoup(chromium("--dump-dom", html_file.as_uri()).stdout, "html.parser")
-    assert [r.find("td").get_text() for r in dom.select("table.features tr")[1:]] == [
-        "Type",
-        "Score",
-        "Adoption",
-        "Quality",
-        "Ecosystem",
-        "Match Graph",
-        "Pricing",
-        "Capabilities",
-        "Times Matched",
-    ]
+    assert [r.find("td").get_text() for r in dom.select("table.features tr")[1:]] == FEATURE_ROWS
     assert dom.select('div.capabilities[data-side="a"] div.capability') and dom.select(
         'div.capabilities[data-side="b"] div.capability'
     )

@@ -11,20 +11,8 @@ import pytest
 import sqlite_utils
 
 from hubcrawl.crawler.ranking import METHOD, score_artifacts
-from tests.conftest import REALWORLD, hubcrawl
+from tests.conftest import FEATURE_ROWS, REALWORLD, hubcrawl
 from tests.hubstub import StubHub, make_hub, realworld_repos
-
-FEATURE_ROWS = [
-    "Type",
-    "Score",
-    "Adoption",
-    "Quality",
-    "Ecosystem",
-    "Match Graph",
-    "Pricing",
-    "Capabilities",
-    "Times Matched",
-]
 
 
 @pytest.fixture(scope="module")

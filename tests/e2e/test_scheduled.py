@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from hubcrawl.crawler.items import artifact_key
 from tests.conftest import REPO_ROOT, hubcrawl, stand_in_env, start_crawl
 from tests.hubstub import Faults, StubHub, make_hub
 
@@ -47,10 +48,10 @@ def test_incremental_runs_cost_what_changed(db_file):
         second = api_and_cards(hub, mark)
         assert len(changed) == 20 and len(second) <= 25, len(second)
         assert {r["path"].split("/resolve/")[0].lstrip("/") for r in second if r["bucket"] == "resolvers"} == {
-            ("datasets/" if k == "dataset" else "") + i for k, i in changed
+            artifact_key(k, i) for k, i in changed
         }
     bodies = {r["artifact_id"]: r["body"] for r in query(db_file, "select artifact_id, body from cards")}
-    assert all("## Changelog" in bodies[("datasets/" if k == "dataset" else "") + i] for k, i in changed)
+    assert all("## Changelog" in bodies[artifact_key(k, i)] for k, i in changed)
 
     # Counters are kept per run for the repos a run lists: a changed repo was listed by runs 1 and 3,
     # an unchanged one by run 1 only (the incremental runs stopped before it).

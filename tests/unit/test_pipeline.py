@@ -38,6 +38,15 @@ def open_pipeline(db_file, run_id: int | None = 3, **settings) -> SQLitePipeline
     return pipeline
 
 
+def stored_once(tmp_path):
+    """A database file in which an earlier run (run 3) stored `org/a` with its card."""
+    db_file = tmp_path / "hub.db"
+    pipeline = open_pipeline(db_file)
+    pipeline.process_item(item("org/a"))
+    pipeline.close_spider()
+    return db_file
+
+
 def rows(db_file, sql: str) -> list[dict]:
     return [dict(r) for r in sqlite_utils.Database(db_file).query(sql)]
 
@@ -57,11 +66,7 @@ def test_items_are_written_in_batches_with_their_run_and_counted(tmp_path):
 
 
 def test_a_reused_card_comes_from_the_database_and_the_counters_from_the_listing(tmp_path):
-    db_file = tmp_path / "hub.db"
-    pipeline = open_pipeline(db_file)
-    pipeline.process_item(item("org/a"))
-    pipeline.close_spider()
-
+    db_file = stored_once(tmp_path)
     pipeline = open_pipeline(db_file, run_id=4)
     relisted = item("org/a", record=record("org/a", downloads=999), card_url=None, card_status=None, card_body=None)
     relisted.mode = "reuse_card"
@@ -72,11 +77,7 @@ def test_a_reused_card_comes_from_the_database_and_the_counters_from_the_listing
 
 
 def test_a_failed_fetch_keeps_the_last_record_and_adds_the_failure(tmp_path):
-    db_file = tmp_path / "hub.db"
-    pipeline = open_pipeline(db_file)
-    pipeline.process_item(item("org/a"))
-    pipeline.close_spider()
-
+    db_file = stored_once(tmp_path)
     pipeline = open_pipeline(db_file, run_id=4)
     failure = {"kind": "info_http_error", "detail": "HTTP 500"}
     pipeline.process_item(
@@ -90,11 +91,7 @@ def test_a_failed_fetch_keeps_the_last_record_and_adds_the_failure(tmp_path):
 
 
 def test_a_counters_pass_changes_counters_only(tmp_path):
-    db_file = tmp_path / "hub.db"
-    pipeline = open_pipeline(db_file)
-    pipeline.process_item(item("org/a"))
-    pipeline.close_spider()
-
+    db_file = stored_once(tmp_path)
     pipeline = open_pipeline(db_file, run_id=5)
     counted = item("org/a", record={"id": "org/a", "downloads": 42, "likes": 9}, card_body=None)
     counted.mode = "counters"

@@ -24,6 +24,7 @@ FEATURE_ROWS = [
     "Ecosystem",
     "Match Graph",
     "Pricing",
+    "Architecture",
     "Capabilities",
     "Times Matched",
 ]

@@ -70,6 +70,7 @@ class Repo:
     card_self_redirects: int = 0  # the card first redirects to its own URL this many times
     card_always_cut: bool = False  # the card body is always cut short, with a consistent Content-Length
     card_retry_after: str | None = None  # the card's first answer is a 429 with this Retry-After
+    files: dict[str, bytes] = field(default_factory=dict)  # other files /resolve/ serves (config.json …)
 
     @property
     def id(self) -> str:
@@ -111,6 +112,70 @@ def card_text(front_matter: dict, body: str) -> str:
         lines.append(f"{key}: {json.dumps(value)}")  # JSON is valid YAML flow style
     lines.append("---")
     return "\n".join(lines) + "\n" + body
+
+
+# Labels of the classification tasks the stand-in's models have (id2label in their config.json).
+TASK_LABELS = {
+    "text-classification": ["negative", "positive"],
+    "token-classification": ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"],
+}
+
+
+def model_config(i: int, task: str) -> dict:
+    """A config.json as model families write them: four naming schemes, some quantized."""
+    family = i % 4
+    if family == 0:  # BERT-like encoder
+        config = {
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "num_hidden_layers": 12,
+            "hidden_size": 768,
+            "num_attention_heads": 12,
+            "intermediate_size": 3072,
+            "max_position_embeddings": 512,
+            "vocab_size": 30522,
+            "torch_dtype": "float32",
+        }
+    elif family == 1:  # decoder with grouped-query attention and a sliding window
+        config = {
+            "architectures": ["MistralForCausalLM"],
+            "model_type": "mistral",
+            "num_hidden_layers": 32,
+            "hidden_size": 4096,
+            "num_attention_heads": 32,
+            "num_key_value_heads": 8,
+            "intermediate_size": 14336,
+            "max_position_embeddings": 32768,
+            "sliding_window": 4096,
+            "vocab_size": 32000,
+            "torch_dtype": "bfloat16",
+        }
+    elif family == 2:  # DistilBERT's names
+        config = {
+            "architectures": ["DistilBertModel"],
+            "model_type": "distilbert",
+            "n_layers": 6,
+            "dim": 768,
+            "n_heads": 12,
+            "hidden_dim": 3072,
+            "max_position_embeddings": 512,
+            "vocab_size": 30522,
+        }
+    else:  # GPT-2's names
+        config = {
+            "architectures": ["GPT2LMHeadModel"],
+            "model_type": "gpt2",
+            "n_layer": 12,
+            "n_embd": 768,
+            "n_head": 12,
+            "n_positions": 1024,
+            "vocab_size": 50257,
+        }
+    if task in TASK_LABELS:
+        config["id2label"] = dict(enumerate(TASK_LABELS[task]))
+    if i % 7 == 0:
+        config["quantization_config"] = {"quant_method": "gptq", "bits": 4}
+    return config
 
 
 def model_repo(i: int, rng: random.Random) -> Repo:
@@ -164,7 +229,8 @@ def model_repo(i: int, rng: random.Random) -> Repo:
         "childrenModelCount": i % 3,
         "usedStorage": params * 4,
     }
-    return Repo("model", record, card_text(front, body).encode())
+    config = json.dumps(model_config(i, task), indent=2).encode()
+    return Repo("model", record, card_text(front, body).encode(), files={"config.json": config})
 
 
 def dataset_repo(i: int, rng: random.Random) -> Repo:
@@ -245,6 +311,8 @@ def awkward_repos() -> list[Repo]:
     model("bad-model-index", card=b"---\nlicense: mit\nmodel-index:\n- name: x\n  results: nope\n---\n\n# Bad index\n")
     model("no-front-matter", card=b"# Plain card\n\nNo metadata here.\n")
     model("page-without-props", page_has_props=False)
+    model("bad-config", files={"config.json": b'{"num_hidden_layers": 12, "hidden_size": '})
+    model("odd-config", files={"config.json": b'{"num_hidden_layers": "twelve", "hidden_size": 768}'})
     renamed = model("renamed-old")
     renamed.renamed_to = "stub-faults/renamed-new"
     gated_ds = dataset_repo(90_500, rng)
@@ -265,7 +333,12 @@ def make_hub(models: int = 100, datasets: int = 20, *, awkward: bool = True, see
         for repo in awkward_repos():
             data.add(repo)
             if repo.renamed_to:  # the new name answers too, with the same _id
-                moved = Repo(repo.kind, dict(repo.record, id=repo.renamed_to, modelId=repo.renamed_to), repo.card)
+                moved = Repo(
+                    repo.kind,
+                    dict(repo.record, id=repo.renamed_to, modelId=repo.renamed_to),
+                    repo.card,
+                    files=repo.files,
+                )
                 data.repos[(repo.kind, repo.renamed_to)] = moved
                 data.unlisted.add((repo.kind, repo.renamed_to))
     return data
@@ -540,10 +613,15 @@ class HubHandler(BaseHTTPRequestHandler):
             return self.send_json(
                 401, {"error": "Cannot access gated repo. Please log in."}, {"X-Error-Code": "GatedRepo"}
             )
+        if filename != "README.md":  # a config file: its own answer, whatever the card's
+            if filename not in repo.files:
+                return self.send_json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
+            body = repo.files[filename]
+            return self.send_bytes(200, body, "application/json", {"ETag": f'"{git_blob_id(body)}"'})
         if repo.card_status != 200:
             code = {"X-Error-Code": "EntryNotFound"} if repo.card_status == 404 else {}
             return self.send_json(repo.card_status, {"error": "unavailable"}, code)
-        if filename != "README.md" or repo.card is None:
+        if repo.card is None:
             return self.send_json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
         if repo.card_always_cut:
             self.fault = "cut"

@@ -18,8 +18,12 @@ from hubcrawl.spiders.args import CrawlArgs
 SPIDERS = {
     "models": "hubcrawl.spiders.models.ModelsSpider",
     "datasets": "hubcrawl.spiders.datasets.DatasetsSpider",
+    "details": "hubcrawl.spiders.details.DetailsSpider",
     "pages": "hubcrawl.spiders.pages.PagesSpider",
 }
+# `all` in order: the listings side by side; then the details pass and the pages, which visit what they stored.
+STAGES = (("models", "datasets"), ("details",), ("pages",))
+SKIPPABLE = ("details", "pages")
 
 
 @click.command()
@@ -34,13 +38,19 @@ SPIDERS = {
     "--counters", is_flag=True, help="Only refresh downloads and likes of all repos (listing pages, no cards)."
 )
 @click.option("--wait", is_flag=True, help="If another crawl holds the database, wait for it instead of exiting.")
+@click.option(
+    "--skip", type=click.Choice(SKIPPABLE), multiple=True, help="With `all`: leave out the details pass or the pages."
+)
 @db_option
 @one_line_errors
-def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
-    """One crawl run: list repos, fetch their cards (and pages), store them; prints progress and a summary.
+def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip, db):
+    """One crawl run: list repos, fetch their cards (and config files and pages), store them; prints
+    progress and a summary.
 
-    `all` crawls models and datasets, then visits the pages of the artifacts that most need it: as many
-    as --limit, or one window of the Hub's pages budget (100 anonymous).
+    `all` crawls models and datasets; then the details pass fetches the config.json of stored models not
+    yet read at their commit (as many as --limit, most downloaded first); then it visits the pages of the
+    artifacts that most need it: as many as --limit, or one window of the Hub's pages budget (100
+    anonymous). `--counters` runs the listings only.
     """
     from hubcrawl.crawler.runs import run_crawl
 
@@ -50,11 +60,18 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, db):
     args = CrawlArgs.parse(
         search=search, author=author, filters=list(filters), ids=ids, limit=limit, full=full, counters=counters
     )
-    names = [n for n in (list(SPIDERS) if what == "all" else [what]) if not (counters and n == "pages")]
-    plan = {name: (SPIDERS[name], mine) for name in names if (mine := spider_arguments(name, what, args))}
+    skipped = set(skip) | (set(SKIPPABLE) if counters else set())
+    stages = [
+        {
+            name: (SPIDERS[name], mine)
+            for name in stage
+            if (name == what or name not in skipped) and (mine := spider_arguments(name, what, args))
+        }
+        for stage in (STAGES if what == "all" else [(what,)])
+    ]
     started = time.monotonic()
     try:
-        run = run_crawl(db_path(db), plan, endpoint=endpoint, arguments=args.ledger(), wait=wait)
+        run = run_crawl(db_path(db), [s for s in stages if s], endpoint=endpoint, arguments=args.ledger(), wait=wait)
     except CrawlLocked as exc:
         raise click.ClickException(str(exc)) from None
     emit(summary_line(run, time.monotonic() - started))
@@ -74,6 +91,9 @@ def spider_arguments(name: str, what: str, args: CrawlArgs) -> CrawlArgs | None:
     if name == "pages":
         limit = args.limit or (None if what == "pages" else hub_budgets()["pages"][0])
         return CrawlArgs(ids=args.ids, limit=limit, full=args.full)
+    if name == "details":  # models only: `datasets/…` ids have no config to read
+        ids = tuple(repo_id for kind, repo_id in map(split_artifact_key, args.ids) if kind == "model")
+        return None if args.ids and not ids else CrawlArgs(ids=ids, limit=args.limit, full=args.full)
     if args.ids:
         keys = [split_artifact_key(i) for i in args.ids]
         mine = tuple(repo_id for kind, repo_id in keys if what != "all" or (kind == "dataset") == (name == "datasets"))

@@ -12,7 +12,7 @@ import re
 
 from hubcrawl.crawler.cards import Section, prose_sentences
 
-MAX_CAPABILITIES = 8
+MAX_CAPABILITIES = 10
 
 # What a Hub task tag means, in words a reader compares on.
 TASK_TITLES = {
@@ -112,6 +112,8 @@ ASPECTS = (
     "evals",
     "formats",
     "size",
+    "architecture",
+    "labels",
     "languages",
     "uses",
     "limitations",
@@ -311,6 +313,76 @@ def model_size(f, sections, evals, urls):
         capability(
             f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence, "size"
         )
+    ]
+
+
+# How each architecture fact reads in a sentence, in the order a reader scans them.
+ARCHITECTURE_PHRASES = (
+    ("layers", "{} layers"),
+    ("decoder_layers", "{} decoder layers"),
+    ("hidden_size", "hidden size {}"),
+    ("heads", "{} attention heads"),
+    ("kv_heads", "{} key/value heads"),
+    ("intermediate_size", "feed-forward size {}"),
+    ("context_length", "{} positions"),
+    ("max_seq_length", "inputs cut at {} tokens (sentence-transformers)"),
+    ("sliding_window", "a sliding attention window of {} tokens"),
+    ("vocab_size", "a vocabulary of {} tokens"),
+)
+
+
+def fact_evidence(name: str, fact: dict, urls: dict, display: str | None = None) -> dict:
+    """Evidence for one architecture fact: the config file, its key and the value as stated."""
+    entry = field_evidence(
+        fact["key"], fact["value"], urls["files"].get(fact["file"]), source=fact["file"], display=display
+    )
+    entry["fact"] = name
+    return entry
+
+
+def model_architecture(f, sections, evals, urls):
+    facts = f.get("architecture") or {}
+    parts, evidence = [], []
+    for name, phrase in ARCHITECTURE_PHRASES:
+        if name in facts:
+            display = f"{facts[name]['value']:,}"
+            parts.append(phrase.format(display))
+            evidence.append(fact_evidence(name, facts[name], urls, display))
+    if not parts:
+        return None
+    if "kv_heads" in facts and "heads" in facts and facts["kv_heads"]["value"] < facts["heads"]["value"]:
+        parts[[n for n, _ in ARCHITECTURE_PHRASES if n in facts].index("kv_heads")] += " (grouped-query attention)"
+    extras = []
+    if "class" in facts:
+        evidence.append(fact_evidence("class", facts["class"], urls))
+        extras.append(f"Its weights load as {facts['class']['value']}.")
+    if "dtype" in facts:
+        evidence.append(fact_evidence("dtype", facts["dtype"], urls))
+        extras.append(f"They are stored as {facts['dtype']['value']}.")
+    if quantization := facts.get("quantization"):
+        method, bits = quantization["value"].get("method"), quantization["value"].get("bits")
+        display = f"{bits}" if bits else None
+        evidence.append(fact_evidence("quantization", quantization, urls, display))
+        words = " ".join(w for w in (f"{bits}-bit" if bits else "", method or "") if w)
+        extras.append(f"They are quantized ({words}).")
+    family = facts.get("model_type", {}).get("value")
+    if family:
+        evidence.append(fact_evidence("model_type", facts["model_type"], urls))
+    title = f"{family} architecture" if family else "architecture"
+    text = f"Its config gives {', '.join(parts)}. " + " ".join(extras)
+    return [capability(title, text, evidence, "architecture")]
+
+
+def model_labels(f, sections, evals, urls):
+    labels = f.get("labels") or []
+    fact = (f.get("architecture") or {}).get("labels") or {"key": "id2label", "file": "config.json"}
+    if not labels:
+        return None
+    shown = ", ".join(labels[:12]) + (", …" if len(labels) > 12 else "")
+    evidence = [fact_evidence("labels", dict(fact, value=labels), urls, display=str(len(labels)))]
+    noun = "label" if len(labels) == 1 else "labels"
+    return [
+        capability(f"predicts {len(labels)} {noun}", f"It predicts {len(labels)} {noun}: {shown}.", evidence, "labels")
     ]
 
 
@@ -519,6 +591,8 @@ MODEL_BUILDERS = [
     model_training_data,
     model_evals,
     model_size,
+    model_architecture,
+    model_labels,
     model_formats,
     languages_capability,
     uses_and_limits,

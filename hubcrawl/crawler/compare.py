@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from hubcrawl.crawler.capabilities import ASPECTS
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.peers import Peers, median_without
+from hubcrawl.crawler.peers import SCALAR_MEASURES, Peers, median_without
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
@@ -29,6 +29,9 @@ from hubcrawl.db import (
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
 PEER_COLUMNS = (
     "id",
+    "context_length",
+    "labels",
+    "architecture",
     "kind",
     "repo_id",
     "sha",
@@ -114,7 +117,7 @@ class Comparator:
         }
 
     def numeric_lines(self, a, g, n, group, measure: str, noun: str):
-        value = a[measure] if measure in ("parameters", "rows") else len(a[measure] or [])
+        value = a[measure] if measure in SCALAR_MEASURES else len(a[measure] or [])
         values = g.values.get(measure, [])
         if not value:
             return self.lines_task(a, g, n, group)
@@ -135,6 +138,12 @@ class Comparator:
                 "share_below": share,
             },
         }
+
+    def lines_architecture(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "context_length", "positions")
+
+    def lines_labels(self, a, g, n, group):
+        return self.numeric_lines(a, g, n, group, "labels", "labels")
 
     def lines_size(self, a, g, n, group):
         return self.numeric_lines(a, g, n, group, "parameters", "parameters")
@@ -320,6 +329,7 @@ class Comparator:
             )
         features += [
             {"name": "Pricing", "a": a["pricing"], "b": b["pricing"]},
+            {"name": "Architecture", "a": architecture_summary(a), "b": architecture_summary(b)},
             {"name": "Capabilities", "a": f"{len(caps_a)} decomposed", "b": f"{len(caps_b)} decomposed"},
             {"name": "Times Matched", "a": matched[a_id], "b": matched[b_id]},
         ]
@@ -364,6 +374,23 @@ class Comparator:
             "method_version": METHOD["version"],
             "created_at": record["created_at"],
         }
+
+
+def architecture_summary(a: dict) -> str:
+    """The config facts a reader compares first, from the artifact's config.json (— when none was read)."""
+    facts = a.get("architecture") or {}
+    parts = [
+        template.format(f"{facts[name]['value']:,}")
+        for name, template in (
+            ("layers", "{} layers"),
+            ("hidden_size", "hidden {}"),
+            ("heads", "{} heads"),
+            ("kv_heads", "{} KV heads"),
+            ("context_length", "{} positions"),
+        )
+        if name in facts
+    ]
+    return ", ".join(parts) or "—"
 
 
 def lead(a: float, b: float) -> tuple[int, int]:

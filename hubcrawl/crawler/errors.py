@@ -2,15 +2,16 @@
 
 Kinds are stable strings: the run summary counts them and users filter on them
 (`select * from artifacts where errors like '%card_gated%'`). ERROR_KINDS is the list, with
-what each means; a `{what}_…` kind exists for each thing fetched (card, info, listing, page).
+what each means; a `{what}_…` kind exists for each thing fetched (card, info, listing, page, config).
 """
 
 from __future__ import annotations
 
 DETAIL_CHARS = 300
+FETCHED = ("card", "info", "listing", "page", "config")  # what `{what}_…` kinds are about
 
 ERROR_KINDS = {
-    # fetching (after Scrapy's retries); {what} is card, info, listing or page
+    # fetching (after Scrapy's retries); {what} is card, info, listing, page or config (a repo's config files)
     "{what}_gated": "a gated repo: not readable without access (401/403 with GatedRepo)",
     "{what}_missing": "404: the file is not there",
     "{what}_forbidden": "401/403 on a repo that is not gated",
@@ -23,6 +24,7 @@ ERROR_KINDS = {
     "repo_not_found": "the Hub says the repo does not exist (any more)",
     "rate_limited": "429 after repeated waits",
     "card_integrity": "the card body never matched its ETag (git blob id), after retries: not stored",
+    "config_integrity": "a config file never matched its ETag (git blob id), after retries: not stored",
     "listing_loop": "a next-page link pointed back to a page already listed",
     "record_id_invalid": "a listing record without a valid repo id (counted on the run; nothing to store)",
     "page_offsite": "the page redirected away from the Hub's host",
@@ -40,6 +42,9 @@ ERROR_KINDS = {
     "page_no_props": "the page has no header props (a layout change)",
     "page_bad_props": "the page's header props are not a JSON object",
     "page_props_too_deep": "the page's header props nested past the depth bound; cut",
+    "config_not_utf8": "a config file is not UTF-8: not read",
+    "config_field_invalid": "a config field of the wrong type or range; that fact left out",
+    "config_unknown": "config.json names none of the architecture fields hubcrawl knows: no facts taken",
     # storing
     "normalize_failed": "the normalizer failed on this repo; stored with its raw record only",
     "save_failed": "SQLite refused the derived row; stored with its identity only",
@@ -94,6 +99,5 @@ def fetch_failure(
 def known_kind(kind: str) -> bool:
     """Whether a kind is one of ERROR_KINDS (with {what} filled in)."""
     return kind in ERROR_KINDS or any(
-        k.startswith("{what}_") and kind.endswith(k[6:]) and kind[: -len(k[6:])] in ("card", "info", "listing", "page")
-        for k in ERROR_KINDS
+        k.startswith("{what}_") and kind.endswith(k[6:]) and kind[: -len(k[6:])] in FETCHED for k in ERROR_KINDS
     )

@@ -56,3 +56,18 @@ class PageItem:
     status: int | None = None
     html: str | None = None
     fetch_errors: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class FileItem:
+    """One file of a repo at one commit (the `details` spider: config.json and its kin)."""
+
+    kind: str
+    repo_id: str
+    sha: str  # the commit the file was asked for
+    path: str  # e.g. "config.json"
+    url: str
+    fetched_at: str
+    status: int | None = None
+    body: bytes | None = None  # the bytes when status was 200 and they matched their ETag
+    fetch_errors: list[dict] = field(default_factory=list)

@@ -20,6 +20,8 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 from hubcrawl.crawler.capabilities import derive_capabilities
 from hubcrawl.crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
 from hubcrawl.crawler.config import DEFAULT_ENDPOINT
+from hubcrawl.crawler.configs import architecture_fields, architecture_from
+from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import ArtifactItem, artifact_key
 from hubcrawl.crawler.pages import ParsedPage, page_fields
 from hubcrawl.crawler.validate import bound_integers, check_record, finite_number
@@ -108,6 +110,7 @@ class Sources:
     page_url: str | None = None
     fetch_errors: list[dict] = field(default_factory=list)
     endpoint: str = DEFAULT_ENDPOINT  # the Hub the evidence URLs point at (HF_ENDPOINT, read by the caller)
+    files: dict[str, dict] = field(default_factory=dict)  # config files at the current commit: {path: row}
 
 
 @dataclass
@@ -142,8 +145,11 @@ def counter_fields(record: dict) -> dict:
     return {column: record.get(key) for key, column in COUNTER_COLUMNS.items()}
 
 
-def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> NormalizedArtifact:
-    """Every database row one crawled repo yields. Never raises on bad Hub data."""
+def normalize_artifact(
+    item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT, files: dict[str, dict] | None = None
+) -> NormalizedArtifact:
+    """Every database row one crawled repo yields (with the config files stored for its commit, if
+    any). Never raises on bad Hub data."""
     sources = Sources(
         item.kind,
         item.repo_id,
@@ -152,6 +158,7 @@ def normalize_artifact(item: ArtifactItem, endpoint: str = DEFAULT_ENDPOINT) -> 
         card_url=item.card_url,
         fetch_errors=list(item.fetch_errors),
         endpoint=endpoint,
+        files=files_at_commit(files or {}, item.record),
     )
     text = None
     if item.card_body is not None:
@@ -191,8 +198,16 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     artifact.update(card_fields(src.kind, artifact, card, sections))
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
+    facts, config_errors = architecture_from(src.files)
+    errors += [e for row in src.files.values() for e in row.get("errors") or []] + config_errors
+    artifact.update(architecture_fields(facts))
     errors += bound_integers(artifact)  # before anything quotes a number SQLite could not hold
-    urls = {"api": f"{src.endpoint}/api/{src.kind}s/{src.repo_id}", "card": card_url, "page": src.page_url}
+    urls = {
+        "api": f"{src.endpoint}/api/{src.kind}s/{src.repo_id}",
+        "card": card_url,
+        "page": src.page_url,
+        "files": {path: row.get("url") for path, row in src.files.items()},
+    }
     capabilities = derive_capabilities(artifact, sections, evals, urls)
     artifact.update(
         fetched_at=src.fetched_at,
@@ -598,7 +613,7 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
 
 
 def sources_from_rows(
-    artifact: dict, card: dict | None, page: dict | None, endpoint: str = DEFAULT_ENDPOINT
+    artifact: dict, card: dict | None, page: dict | None, files: dict[str, dict], endpoint: str = DEFAULT_ENDPOINT
 ) -> Sources:
     """Rebuild a repo's raw sources from its stored rows, for re-normalizing without a crawl."""
     sources = Sources(
@@ -608,6 +623,7 @@ def sources_from_rows(
         artifact["fetched_at"],
         fetch_errors=artifact.get("fetch_errors") or [],
         endpoint=endpoint,
+        files=files_at_commit(files, artifact.get("record")),
     )
     if card is not None:
         if card.get("raw_text"):  # the parser could not read it then; a newer parser may now
@@ -624,6 +640,32 @@ def sources_from_rows(
     if page is not None:
         sources.page, sources.page_url = page_from_row(page), page["url"]
     return sources
+
+
+def files_at_commit(files: dict[str, dict], record: dict | None) -> dict[str, dict]:
+    """Config files fetched at the record's commit: an older commit's config may not describe this one."""
+    sha = record.get("sha") if isinstance(record, dict) else None
+    return {path: row for path, row in files.items() if sha and row.get("sha") == sha}
+
+
+def file_row_for(kind: str, repo_id: str, sha: str, path: str, url: str, fetched_at: str, status, body, errors) -> dict:
+    """The `repo_files` row of one fetched file; a body that is not UTF-8 is not kept (and said so)."""
+    text = None
+    if body is not None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            errors = errors + [problem("config_not_utf8", f"{path} is not UTF-8", url=url)]
+    return {
+        "artifact_id": artifact_key(kind, repo_id),
+        "path": path,
+        "sha": sha,
+        "url": url,
+        "status": status,
+        "body": text,
+        "errors": errors,
+        "fetched_at": fetched_at,
+    }
 
 
 def page_from_row(page: dict) -> ParsedPage:

@@ -7,6 +7,8 @@ import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+SCALAR_MEASURES = ("parameters", "rows", "context_length")  # compared by value; lists by their length
+
 
 @dataclass
 class PeerGroup:
@@ -53,9 +55,11 @@ def group_key(a: dict) -> tuple[str, str | None]:
 def add_member(g: PeerGroup, a: dict) -> None:
     g.members.append(a["id"])
     g.downloads.append(a["downloads"] or 0)
-    for measure in ("parameters", "rows"):
+    for measure in SCALAR_MEASURES:
         if a[measure]:
             g.values.setdefault(measure, []).append(a[measure])
+    if a["labels"]:  # only classifiers and taggers state labels: the others are not peers on it
+        g.values.setdefault("labels", []).append(len(a["labels"]))
     for measure in ("languages", "formats", "configs"):
         g.values.setdefault(measure, []).append(len(a[measure] or []))
     for measure in ("formats", "datasets", "base_models", "card_sections"):

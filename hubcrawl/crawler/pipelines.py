@@ -16,11 +16,12 @@ from scrapy.utils.defer import deferred_from_coro
 
 from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.errors import problem
-from hubcrawl.crawler.items import ArtifactItem, PageItem, artifact_key, split_artifact_key
+from hubcrawl.crawler.items import ArtifactItem, FileItem, PageItem, artifact_key, split_artifact_key
 from hubcrawl.crawler.normalize import (
     NormalizedArtifact,
     counter_fields,
     derive_artifact,
+    file_row_for,
     normalize_artifact,
     page_row_for,
     sources_from_rows,
@@ -36,8 +37,10 @@ from hubcrawl.db import (
     rename_artifact,
     renamed_artifacts,
     save_artifacts,
+    save_file,
     save_history,
     save_page,
+    stored_files,
     stored_sources,
     update_counters,
 )
@@ -87,6 +90,8 @@ class SQLitePipeline:
         try:
             if isinstance(item, PageItem):
                 self.process_page(item)
+            elif isinstance(item, FileItem):
+                self.process_file(item)
             else:
                 self.process_artifact(item)
         except DatabaseUnwritable as exc:
@@ -120,8 +125,10 @@ class SQLitePipeline:
             stored = None
             if item.mode == "reuse_card" or item.record is None:
                 stored = next(stored_sources(self.db, [artifact_key(item.kind, item.repo_id)]), None)
-            if stored is None:
-                return normalize_artifact(item, self.endpoint)
+            if stored is None:  # a fresh card: the config files stored for this commit still count
+                return normalize_artifact(
+                    item, self.endpoint, stored_files(self.db, artifact_key(item.kind, item.repo_id))
+                )
             sources = sources_from_rows(*stored, self.endpoint)
             sources.fetched_at = item.fetched_at
             if item.record is not None:  # the stored card is from this commit; the record is today's
@@ -146,21 +153,41 @@ class SQLitePipeline:
         self.count_errors(row["errors"])
         self.flush()  # the artifact may still be waiting in this batch
         self.write(save_page, row)
+        self.rederive(row["artifact_id"])
+        self.stats.inc_value("hubcrawl/pages_stored")
+
+    def process_file(self, item: FileItem) -> None:
+        """Store a config file (raw text, at its commit), then re-derive its artifact from everything stored."""
+        row = file_row_for(
+            item.kind,
+            item.repo_id,
+            item.sha,
+            item.path,
+            item.url,
+            item.fetched_at,
+            item.status,
+            item.body,
+            item.fetch_errors,
+        )
+        self.count_errors(row["errors"])
+        self.write(save_file, row)
+        self.rederive(row["artifact_id"])
+        self.stats.inc_value("hubcrawl/files_stored")
+
+    def rederive(self, artifact_id: str) -> None:
+        """Derive a stored artifact again from all its stored sources; a failure keeps its last derivation."""
         try:
             derived = [
                 derive_artifact(sources_from_rows(*stored, self.endpoint))
-                for stored in stored_sources(self.db, [row["artifact_id"]])
+                for stored in stored_sources(self.db, [artifact_id])
             ]
         except sqlite3.Error as exc:
             raise DatabaseUnwritable(f"database error: {exc}") from None
-        except Exception as exc:  # noqa: BLE001 - the page is stored; the artifact keeps its last derivation
-            logger.error(
-                "could not re-derive %s from its page: %s: %s", row["artifact_id"], exc.__class__.__name__, exc
-            )
+        except Exception as exc:  # noqa: BLE001 - what was fetched is stored; the artifact keeps its last derivation
+            logger.error("could not re-derive %s: %s: %s", artifact_id, exc.__class__.__name__, exc)
             derived = []
         if derived:
             self.write(save_artifacts, [n.rows() for n in derived])
-        self.stats.inc_value("hubcrawl/pages_stored")
 
     def count_errors(self, errors: list[dict]) -> None:
         for error in errors:

@@ -187,11 +187,14 @@ def run_outcome(
     return "finished", None
 
 
-def run_crawl(path: str, plan: dict[str, tuple[str, object]], *, endpoint: str, arguments: dict, wait: bool) -> dict:
+def run_crawl(
+    path: str, stages: list[dict[str, tuple[str, object]]], *, endpoint: str, arguments: dict, wait: bool
+) -> dict:
     """One crawl run of several spiders in one process: take the lock, open the run's row, crawl the
-    listings side by side and then the pages (they visit what the listings stored), and close the row
-    with the one status rule. `plan` is {spider name: (spider class path, its arguments)}.
-    Returns the finished run row. Raises CrawlLocked when another crawl holds the database."""
+    stages in order (the spiders of a stage side by side; a stage starts once every spider before it
+    finished, since it visits what they stored), and close the row with the one status rule.
+    Each stage is {spider name: (spider class path, its arguments)}. Returns the finished run row.
+    Raises CrawlLocked when another crawl holds the database."""
     database = open_db(path, create=True)
     try:
         lock = RunLock(path).acquire(wait=wait)
@@ -200,8 +203,9 @@ def run_crawl(path: str, plan: dict[str, tuple[str, object]], *, endpoint: str, 
         raise
     try:
         interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
-        run_id = start_run(database, spiders=list(plan), endpoint=endpoint, arguments=arguments, started_at=now_iso())
-        crawlers = crawl_in_order(path, run_id, plan)
+        names = [name for stage in stages for name in stage]
+        run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
+        crawlers = crawl_in_order(path, run_id, stages)
         reports = [run_report(c) for c in crawlers]
         run = get_run(database, run_id)
         status, message = run_outcome(
@@ -218,9 +222,9 @@ def run_crawl(path: str, plan: dict[str, tuple[str, object]], *, endpoint: str, 
         lock.release()
 
 
-def crawl_in_order(path: str, run_id: int, plan: dict[str, tuple[str, object]]) -> list:
-    """Run the plan's spiders in one reactor: listings first, side by side, then pages if every
-    listing finished. SIGTERM / Ctrl-C stop the crawlers gracefully. Returns the crawlers."""
+def crawl_in_order(path: str, run_id: int, stages: list[dict[str, tuple[str, object]]]) -> list:
+    """Run the stages' spiders in one reactor, stage after stage, the next only if every spider so far
+    finished. SIGTERM / Ctrl-C stop the crawlers gracefully. Returns the crawlers that were made."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
     from scrapy.utils.project import get_project_settings
@@ -234,19 +238,24 @@ def crawl_in_order(path: str, run_id: int, plan: dict[str, tuple[str, object]]) 
         priority="cmdline",
     )
     process = CrawlerProcess(settings)
-    crawlers = {name: process.create_crawler(load_object(spider)) for name, (spider, _) in plan.items()}
-    listings = [process.crawl(c, args=plan[n][1]) for n, c in crawlers.items() if n != "pages"]
-    chain = defer.DeferredList(listings, consumeErrors=True) if listings else defer.succeed(None)
-    if "pages" in crawlers:
+    made = []
 
-        def crawl_pages(_):
-            if all(crawler_stat(c, "finish_reason") == "finished" for n, c in crawlers.items() if n != "pages"):
-                return process.crawl(crawlers["pages"], args=plan["pages"][1])
+    def crawl_stage(_, stage):
+        if not all(crawler_stat(c, "finish_reason") == "finished" for c in made):
+            return None  # an earlier spider stopped: what follows would visit an incomplete store
+        runs = []
+        for spider, args in stage.values():
+            crawler = process.create_crawler(load_object(spider))
+            made.append(crawler)
+            runs.append(process.crawl(crawler, args=args))
+        return defer.DeferredList(runs, consumeErrors=True)
 
-        chain.addCallback(crawl_pages)
+    chain = defer.succeed(None)
+    for stage in stages:
+        chain.addCallback(crawl_stage, stage)
     chain.addBoth(stop_reactor)
     process.start(stop_after_crawl=False)
-    return list(crawlers.values())
+    return made
 
 
 def crawler_stat(crawler, key: str):

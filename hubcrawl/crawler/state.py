@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from hubcrawl.crawler.clock import iso_z, now_iso, parse_iso
 from hubcrawl.crawler.config import db_path
 from hubcrawl.crawler.runs import run_report
-from hubcrawl.db import artifacts_for_pages, close_db, get_watermark, open_db, save_watermark, stored_states
+from hubcrawl.db import (
+    artifacts_for_pages,
+    close_db,
+    get_watermark,
+    models_for_details,
+    open_db,
+    save_watermark,
+    stored_states,
+)
 
 # A card fetch that ended in one of these is settled while the repo's commit stays the same.
 SETTLED_CARD_ERRORS = {"card_missing", "card_gated", "card_too_large", "card_forbidden"}
@@ -66,6 +74,11 @@ class IncrementalState:
         """Pages to visit, most needed first: never visited or changed since (every page with `full`)."""
         rows = artifacts_for_pages(self.database(), kind, limit, due_only=not full)
         return [(r["kind"], r["repo_id"]) for r in rows]
+
+    def details_due(self, paths, ids: tuple[str, ...], limit: int | None, full: bool) -> list[dict]:
+        """Models and the config files to fetch for them, most adopted first: files never fetched at
+        the model's current commit (every listed one with `full`); with `ids`, those models only."""
+        return models_for_details(self.database(), paths, limit, due_only=not full, repo_ids=ids)
 
     def close(self) -> None:
         if self.db is not None:

@@ -19,7 +19,12 @@ def step_2(db: sqlite_utils.Database) -> None:
         db["artifacts"].add_column("run_id", int)
 
 
-MIGRATIONS = {2: step_2}
+def step_3(db: sqlite_utils.Database) -> None:
+    """The details pass: `repo_files` and the architecture columns, all new (the sync makes them).
+    Nothing to move: artifacts get their facts when the pass first fetches their config."""
+
+
+MIGRATIONS = {2: step_2, 3: step_3}
 if max(MIGRATIONS) != SCHEMA_VERSION:  # checked at import: a new step without a new version number, or the reverse
     raise RuntimeError(f"the last migration is {max(MIGRATIONS)}, the schema version {SCHEMA_VERSION}")
 

@@ -30,7 +30,8 @@ def run_query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -
 
 
 def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None = None, batch_size: int = 500):
-    """(artifact, card, page) rows as stored, decoded; every artifact when no ids are given."""
+    """(artifact, card, page, files) rows as stored, decoded (files: {path: row}); every artifact when
+    no ids are given."""
     if artifact_ids is None:
         ids = [r["id"] for r in db.query("select id from artifacts order by id")]
     else:
@@ -49,9 +50,12 @@ def stored_sources(db: sqlite_utils.Database, artifact_ids: Iterable[str] | None
             r["artifact_id"]: decode_row("pages", r)
             for r in db.query(f"select * from pages where artifact_id in ({marks})", chunk)
         }
+        files = {}
+        for r in db.query(f"select * from repo_files where artifact_id in ({marks})", chunk):
+            files.setdefault(r["artifact_id"], {})[r["path"]] = decode_row("repo_files", r)
         for artifact_id in chunk:
             if artifact_id in artifacts:
-                yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id)
+                yield artifacts[artifact_id], cards.get(artifact_id), pages.get(artifact_id), files.get(artifact_id, {})
 
 
 def artifacts_for_pages(
@@ -75,6 +79,38 @@ def get_capabilities(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
         "select title, text, evidence from capabilities where artifact_id = ? order by position", [artifact_id]
     )
     return [decode_row("capabilities", r) for r in rows]
+
+
+def stored_files(db: sqlite_utils.Database, artifact_id: str) -> dict[str, dict]:
+    """An artifact's stored config files, {path: row}."""
+    rows = db.query("select * from repo_files where artifact_id = ?", [artifact_id])
+    return {r["path"]: decode_row("repo_files", r) for r in rows}
+
+
+def models_for_details(
+    db: sqlite_utils.Database,
+    paths: Iterable[str],
+    limit: int | None,
+    due_only: bool = True,
+    repo_ids: Iterable[str] = (),
+):
+    """Models whose file list has any of these paths, most adopted first, with those paths; with
+    `due_only`, only the paths not yet fetched at the model's current commit; with `repo_ids`, those only."""
+    paths, repo_ids = list(paths), list(repo_ids)
+    marks = ",".join("?" * len(paths))
+    only = f"and a.repo_id in ({','.join('?' * len(repo_ids))})" if repo_ids else ""
+    due = """not exists (select 1 from repo_files f where f.artifact_id = a.id
+                         and f.path = json_extract(s.value, '$.rfilename') and f.sha = a.sha)"""
+    sql = f"""
+        select a.repo_id, a.sha, json_group_array(json_extract(s.value, '$.rfilename')) as paths
+        from artifacts a, json_each(a.record, '$.siblings') s
+        where a.kind = 'model' and a.gone_at is null and a.sha is not null and json_valid(a.record)
+          and json_extract(s.value, '$.rfilename') in ({marks}) {"and " + due if due_only else ""} {only}
+        group by a.id
+        order by coalesce(a.downloads, 0) desc, coalesce(a.likes, 0) desc, a.id
+        {"limit ?" if limit else ""}"""
+    rows = db.query(sql, [*paths, *repo_ids] + ([limit] if limit else []))
+    return [{"repo_id": r["repo_id"], "sha": r["sha"], "paths": json.loads(r["paths"])} for r in rows]
 
 
 def find_artifacts(db: sqlite_utils.Database, repo_id: str, kind: str | None = None) -> list[dict]:

@@ -11,9 +11,9 @@ JSON = "json"  # a TEXT column holding JSON: encoded on write, decoded on read
 
 # A hubcrawl database says so itself (PRAGMA application_id, "hubc"), and which schema it has
 # (PRAGMA user_version). Writers bring an older schema up to date; readers ask for `hubcrawl migrate`.
-# Version 2 added `artifacts.run_id`.
+# Version 2 added `artifacts.run_id`; version 3 the details pass (`repo_files`, architecture columns).
 APPLICATION_ID = 0x68756263
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Tables by which a database made before application_id was set is known as hubcrawl's.
 LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
 
@@ -80,6 +80,15 @@ SCHEMA: dict[str, dict] = {
             "source_datasets": (JSON, "datasets a dataset was made from, as declared"),
             "provenance": (JSON, "where derived values came from (e.g. parameters from safetensors.total)"),
             "provenance_rows": (str, "where rows came from"),
+            "architecture": (
+                JSON,
+                "architecture facts from config.json: layers, hidden size, heads, context, vocabulary …",
+            ),
+            "context_length": (
+                int,
+                "positions the model takes (config.json), or its sentence-transformers max_seq_length",
+            ),
+            "labels": (JSON, "the labels a classifier or tagger predicts (config.json id2label)"),
             "fetched_at": (str, "when the record was fetched, UTC"),
             "errors": (JSON, "problems met while fetching or parsing, as {kind, detail}"),
             "fetch_errors": (JSON, "the fetching problems alone (kept for re-normalizing)"),
@@ -120,6 +129,21 @@ SCHEMA: dict[str, dict] = {
             "metric_name": (str, "metric name as reported"),
             "value": (float, "the reported value (finite numbers only)"),
             "verified": (int, "1 when the Hub verified it"),
+        },
+    },
+    "repo_files": {
+        "description": "Config files of models at one commit (the details pass): the raw text as served.",
+        "pk": ("artifact_id", "path"),
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "path": (str, "file path in the repo (config.json, sentence_bert_config.json)"),
+            "sha": (str, "the commit it was fetched at: not fetched again while the artifact's commit is this one"),
+            "url": (str, "where it was fetched"),
+            "status": (int, "HTTP status"),
+            "body": (str, "the file's text, when it came back whole (checked against its ETag)"),
+            "errors": (JSON, "problems fetching it, as {kind, detail}"),
+            "fetched_at": (str, "when, UTC"),
         },
     },
     "pages": {

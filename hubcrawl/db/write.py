@@ -47,6 +47,13 @@ def save_page(db: sqlite_utils.Database, page: dict) -> None:
 
 
 @retry_when_locked
+def save_file(db: sqlite_utils.Database, row: dict) -> None:
+    """One repo file at one commit (the details pass); the previous commit's copy is replaced."""
+    with db.atomic():
+        db["repo_files"].upsert(encode_row("repo_files", row), pk=("artifact_id", "path"))
+
+
+@retry_when_locked
 def replace_edges(db: sqlite_utils.Database, edges: list[dict]) -> None:
     with db.atomic():
         db.execute("delete from edges")
@@ -100,6 +107,7 @@ ARTIFACT_REFERENCES = [
     ("capabilities", "artifact_id"),
     ("eval_results", "artifact_id"),
     ("pages", "artifact_id"),
+    ("repo_files", "artifact_id"),
     ("scores", "artifact_id"),
     ("counter_history", "artifact_id"),
     ("edges", "source"),

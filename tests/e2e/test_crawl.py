@@ -32,13 +32,23 @@ EXPECTED_ERRORS = {
 FEW_PAGES = "api=1000000/300,resolvers=1000000/300,pages=100/1"
 
 
+# What the awkward repos' config files must leave, once the details pass fetched them.
+EXPECTED_CONFIG_ERRORS = {
+    "stub-faults/gated-model": ["config_gated"],
+    "stub-faults/bad-config": ["config_malformed"],
+    "stub-faults/odd-config": ["config_field_invalid"],
+}
+
+
 def expected_errors(db_path, artifact_id: str) -> list[str]:
-    """What an artifact's row must say; the page without header props says so once its page was visited."""
+    """What an artifact's row must say; a config file's problem once the details pass fetched it, and
+    the page without header props once its page was visited."""
+    db = sqlite_utils.Database(db_path)
     expected = list(EXPECTED_ERRORS.get(artifact_id, []))
+    if db.execute("select count(*) from repo_files where artifact_id = ?", [artifact_id]).fetchone()[0]:
+        expected += EXPECTED_CONFIG_ERRORS.get(artifact_id, [])
     if artifact_id == "stub-faults/page-without-props":
-        visited = sqlite_utils.Database(db_path).execute(
-            "select count(*) from pages where artifact_id = ?", [artifact_id]
-        )
+        visited = db.execute("select count(*) from pages where artifact_id = ?", [artifact_id])
         expected += ["page_no_props"] * visited.fetchone()[0]
     return expected
 
@@ -293,7 +303,7 @@ def test_show_and_runs(small_hub, db_file):
     missing = hubcrawl("show", "nobody/nothing", endpoint=small_hub.url, db=db_file)
     assert missing.code == 1 and missing.stderr.strip() == "Error: no artifact 'nobody/nothing' in the database"
     runs = json.loads(hubcrawl("runs", "--format", "json", endpoint=small_hub.url, db=db_file).stdout)
-    assert runs[0]["status"] == "finished" and runs[0]["spiders"] == "models,datasets,pages"
+    assert runs[0]["status"] == "finished" and runs[0]["spiders"] == "models,datasets,details,pages"
 
 
 @pytest.mark.skipif(not (REPO_ROOT / "scrapy.cfg").exists(), reason="needs the repository checkout")

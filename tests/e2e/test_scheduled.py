@@ -46,7 +46,10 @@ def test_incremental_runs_cost_what_changed(db_file):
         mark = len(hub.requests())
         assert hubcrawl("crawl", endpoint=hub.url, db=db_file).code == 0
         second = api_and_cards(hub, mark)
-        assert len(changed) == 20 and len(second) <= 25, len(second)
+        # One listing page per kind, then a card per changed repo and a config.json per changed model.
+        assert len(changed) == 20 and len(second) <= 2 + 20 + 15 + 3, len(second)
+        configs = [r for r in second if r["path"].split("?")[0].endswith("/config.json")]
+        assert len(configs) == 15  # the changed models' new commits; no other model's config is asked again
         assert {r["path"].split("/resolve/")[0].lstrip("/") for r in second if r["bucket"] == "resolvers"} == {
             artifact_key(k, i) for k, i in changed
         }

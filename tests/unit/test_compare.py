@@ -48,7 +48,7 @@ def test_a_record_has_its_features_both_sides_and_a_verdict_that_agrees_with_the
     sa, sb = comparator.scores["org/qa-big"], comparator.scores["org/qa-small"]
     assert rec["title"] == "org/qa-big vs org/qa-small"
     names = [f["name"] for f in rec["features"]]
-    assert names[:2] == ["Type", "Score"] and names[-3:] == ["Pricing", "Capabilities", "Times Matched"]
+    assert names[:2] == ["Type", "Score"] and names[-4:] == ["Pricing", "Architecture", "Capabilities", "Times Matched"]
     parts = {f["key"]: f for f in rec["features"] if "key" in f}
     assert set(parts) == set(PARTS)
     for part, row in parts.items():

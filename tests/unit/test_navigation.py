@@ -8,10 +8,11 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from hubcrawl.crawler.items import ArtifactItem, PageItem
+from hubcrawl.crawler.items import ArtifactItem, FileItem, PageItem
 from hubcrawl.crawler.runs import run_report
-from hubcrawl.db import open_db, save_watermark
+from hubcrawl.db import open_db, save_file, save_watermark
 from hubcrawl.spiders.datasets import DatasetsSpider
+from hubcrawl.spiders.details import DetailsSpider
 from hubcrawl.spiders.hub import CARD_PRIORITY, LISTING_PRIORITY
 from hubcrawl.spiders.models import ModelsSpider
 from hubcrawl.spiders.pages import PagesSpider
@@ -208,3 +209,42 @@ def test_pages_visit_the_most_adopted_due_artifacts_and_keep_off_other_hosts(tmp
     item = spider.parse_page(moved, **requests[0].cb_kwargs)
     assert isinstance(item, PageItem) and item.html is None
     assert [e["kind"] for e in item.fetch_errors] == ["page_offsite"]
+
+
+def test_the_details_pass_asks_each_due_config_at_the_models_commit_most_adopted_first(tmp_path):
+    db_file = tmp_path / "hub.db"
+    db = open_db(db_file, create=True)
+    with_st = [{"rfilename": f} for f in ("README.md", "config.json", "sentence_bert_config.json")]
+    store(db, "model", record("org/small", downloads=1))
+    store(db, "model", record("org/big", downloads=900, siblings=with_st))
+    store(db, "model", record("org/no-config", downloads=5000, siblings=[{"rfilename": "README.md"}]))
+    store(db, "dataset", record("org/data", downloads=10**6))
+    db.close()
+    spider = make_spider(DetailsSpider, db_file)
+    urls = [r.url for r in start_requests(spider)]
+    assert urls == [
+        f"{ENDPOINT}/org/big/resolve/{SHA}/config.json",
+        f"{ENDPOINT}/org/big/resolve/{SHA}/sentence_bert_config.json",
+        f"{ENDPOINT}/org/small/resolve/{SHA}/config.json",
+    ]
+    assert [r.url for r in start_requests(make_spider(DetailsSpider, db_file, limit="1"))] == urls[:2]
+    assert [r.url for r in start_requests(make_spider(DetailsSpider, db_file, ids="org/small"))] == urls[2:]
+
+
+def test_a_stored_config_at_the_current_commit_is_not_due_and_a_mismatched_body_is_retried(tmp_path):
+    db_file = tmp_path / "hub.db"
+    db = open_db(db_file, create=True)
+    store(db, "model", record("org/m"))
+    save_file(db, {"artifact_id": "org/m", "path": "config.json", "sha": SHA, "url": "u", "status": 200, "body": "{}"})
+    db.close()
+    assert start_requests(make_spider(DetailsSpider, db_file)) == []
+    (again,) = start_requests(make_spider(DetailsSpider, db_file, full="1"))
+
+    spider = make_spider(DetailsSpider, db_file)
+    body = b'{"num_hidden_layers": 2}'
+    item = spider.parse_file(card_response(again.url, body), **again.cb_kwargs)
+    assert isinstance(item, FileItem) and item.body == body and item.sha == SHA and item.path == "config.json"
+    retry = spider.parse_file(card_response(again.url, body, etag="0" * 40), **again.cb_kwargs)
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
+    failure = spider.file_failed(failed(again, 401, {"X-Error-Code": "GatedRepo"}))
+    assert [e["kind"] for e in failure.fetch_errors] == ["config_gated"] and failure.body is None

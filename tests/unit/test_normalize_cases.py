@@ -1,6 +1,7 @@
 """Normalizer cases as folders a person can read and edit: `tests/fixtures/normalize/<case>/inputs/`
 holds what the Hub answered (`record.json`, the API record; `README.md`, the card, when one came back;
-`item.json`, the kind and the card's status) and `output.json` what the normalizer must make of it.
+`item.json`, the kind and the card's status; `files/`, config files fetched at the record's commit)
+and `output.json` what the normalizer must make of it.
 
 Only the keys `output.json` names are compared: a case states the facts it is about."""
 
@@ -31,7 +32,11 @@ def normalize_case(folder: Path) -> dict:
         card_status=meta.get("card_status", 200) if card.exists() else None,
         card_body=card.read_bytes() if card.exists() else None,
     )
-    normalized = normalize_artifact(item)
+    files = {
+        path.name: {"sha": record.get("sha"), "body": path.read_text(), "url": f"https://hub.test/{path.name}"}
+        for path in sorted((inputs / "files").glob("*"))
+    }
+    normalized = normalize_artifact(item, files=files)
     return {
         "artifact": normalized.artifact,
         "card": normalized.card or {},

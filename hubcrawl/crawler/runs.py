@@ -225,6 +225,8 @@ def run_crawl(
 def crawl_in_order(path: str, run_id: int, stages: list[dict[str, tuple[str, object]]]) -> list:
     """Run the stages' spiders in one reactor, stage after stage, the next only if every spider so far
     finished. SIGTERM / Ctrl-C stop the crawlers gracefully. Returns the crawlers that were made."""
+    if not stages:
+        return []  # nothing to crawl (e.g. only dataset ids for the details pass): no reactor to start
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
     from scrapy.utils.project import get_project_settings

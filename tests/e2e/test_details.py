@@ -83,6 +83,15 @@ def test_architecture_facts_rest_on_the_config_file(db_file):
     assert row["b"].startswith("6 layers, hidden 768, 12 heads")
 
 
+def test_a_details_pass_with_nothing_to_do_ends_at_once(db_file):
+    with StubHub(make_hub(3, 1, awkward=False)) as hub:
+        assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+        result = hubcrawl(
+            "crawl", "details", "--ids", "datasets/org00/dataset-00000", endpoint=hub.url, db=db_file, timeout=60
+        )
+    assert result.code == 0 and "0 requests" in result.stdout, result.stderr
+
+
 def test_requests_per_model_stay_at_two_besides_listing_and_pages(db_file):
     with StubHub(make_hub(300, 0, awkward=False)) as hub:
         assert hubcrawl("crawl", "--skip", "pages", endpoint=hub.url, db=db_file).code == 0

@@ -47,6 +47,8 @@ def test_each_spider_gets_its_share():
     assert spider_arguments("datasets", "all", args) == CrawlArgs(ids=("c/d",), limit=3)
     assert spider_arguments("pages", "all", args) == CrawlArgs(ids=("a/b", "datasets/c/d"), limit=3)
     assert spider_arguments("datasets", "all", CrawlArgs.parse(ids="a/b")) is None
+    assert spider_arguments("details", "all", args) == CrawlArgs(ids=("a/b",), limit=3)
+    assert spider_arguments("details", "details", CrawlArgs.parse(ids="datasets/c/d")) is None  # no config to read
     assert spider_arguments("models", "all", CrawlArgs(search="x", counters=True)) == CrawlArgs(
         search="x", counters=True
     )

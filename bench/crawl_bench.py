@@ -1,6 +1,9 @@
 """Crawl a stand-in Hub of N models and M datasets; report repos/s, peak memory and requests per repo.
 
-    python bench/crawl_bench.py [--models 5000] [--datasets 1000]
+    python bench/crawl_bench.py [--models 5000] [--datasets 1000] [--details]
+
+With --details the details pass runs after the listings (one config.json per model), and the report
+adds the requests it made per model.
 
 The stand-in runs in its own process on 127.0.0.1; the crawl is the real `hubcrawl crawl` CLI.
 Peak memory is the crawl process's maximum resident set size.
@@ -27,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=5000)
     parser.add_argument("--datasets", type=int, default=1000)
+    parser.add_argument("--details", action="store_true", help="run the details pass after the listings")
     args = parser.parse_args()
 
     stub = subprocess.Popen(
@@ -58,7 +62,7 @@ def main() -> None:
             env.pop("HF_TOKEN", None)
             started = time.perf_counter()
             # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
-            for what in ("models", "datasets"):
+            for what in ("models", "datasets", *(["details"] if args.details else [])):
                 crawl = subprocess.run(
                     [sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env, capture_output=True, text=True
                 )
@@ -75,6 +79,8 @@ def main() -> None:
                     merged[k] = merged.get(k, 0) + v
                 run["errors_by_kind"] = json.dumps(merged)
             repos = db.execute("select count(*) from artifacts").fetchone()[0]
+            models = db.execute("select count(*) from artifacts where kind = 'model'").fetchone()[0]
+            details = db.execute("select requests from crawl_runs where spiders = 'details'").fetchone()
             distinct = db.execute("select count(distinct kind || repo_id) from artifacts").fetchone()[0]
             with_card = db.execute("select count(*) from cards").fetchone()[0]
     finally:
@@ -94,6 +100,8 @@ def main() -> None:
         "requests_per_repo_excluding_listing": round(requests_on_repos / repos, 3),
         "errors_by_kind": json.loads(run["errors_by_kind"]),
     }
+    if details:
+        report["details_requests_per_model"] = round(details[0] / models, 3)
     print(json.dumps(report, indent=2))
 
 

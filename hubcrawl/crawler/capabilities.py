@@ -365,6 +365,15 @@ def model_architecture(f, sections, evals, urls):
         evidence.append(fact_evidence("quantization", quantization, urls, display))
         words = " ".join(w for w in (f"{bits}-bit" if bits else "", method or "") if w)
         extras.append(f"They are quantized ({words}).")
+        if f["parameters"] and (f["provenance"].get("parameters") or "").startswith("safetensors"):
+            # Quantized weights are packed several to a stored value: the safetensors count is the stored one.
+            evidence.append(
+                field_evidence("parameters", f["parameters"], urls["api"], display=human_count(f["parameters"]))
+            )
+            extras.append(
+                f"The {human_count(f['parameters'])} parameters counted in safetensors are the stored, packed "
+                "tensors, not the weights before quantization."
+            )
     family = facts.get("model_type", {}).get("value")
     if family:
         evidence.append(fact_evidence("model_type", facts["model_type"], urls))

@@ -140,7 +140,30 @@ class Comparator:
         }
 
     def lines_architecture(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "context_length", "positions")
+        """Its context against the peers that state one; its layers, width and key/value heads against
+        the medians of the peers whose config states them."""
+        lines = self.numeric_lines(a, g, n, group, "context_length", "positions")
+        facts = a["architecture"] or {}
+        compared, basis = [], {}
+        for fact, phrase in (
+            ("layers", "{} layers"),
+            ("hidden_size", "hidden size {}"),
+            ("kv_heads", "{} key/value heads"),
+        ):
+            value = facts.get(fact, {}).get("value")
+            values = g.values.get(fact, [])
+            if value is None or len(values) < 2:
+                continue
+            peer_median = median_without(values, value)
+            compared.append(
+                f"{phrase.format(f'{value:,}')} vs a median of {fmt(peer_median)} over {len(values) - 1} "
+                f"{'peer' if len(values) == 2 else 'peers'}"
+            )
+            basis[fact] = {"value": value, "peer_median": peer_median, "peers": len(values) - 1}
+        if compared:
+            lines["vs_alternatives"] = "; ".join(compared) + " (config.json)."
+            lines["basis"] = dict(lines["basis"], architecture=basis)
+        return lines
 
     def lines_labels(self, a, g, n, group):
         return self.numeric_lines(a, g, n, group, "labels", "labels")

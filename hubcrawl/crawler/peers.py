@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 SCALAR_MEASURES = ("parameters", "rows", "context_length")  # compared by value; lists by their length
+ARCHITECTURE_MEASURES = ("layers", "hidden_size", "kv_heads")  # config.json facts peers are compared on
 
 
 @dataclass
@@ -58,6 +59,11 @@ def add_member(g: PeerGroup, a: dict) -> None:
     for measure in SCALAR_MEASURES:
         if a[measure]:
             g.values.setdefault(measure, []).append(a[measure])
+    facts = a["architecture"] if isinstance(a["architecture"], dict) else {}
+    for fact in ARCHITECTURE_MEASURES:
+        value = facts.get(fact, {}).get("value") if isinstance(facts.get(fact), dict) else None
+        if isinstance(value, int):
+            g.values.setdefault(fact, []).append(value)
     if a["labels"]:  # only classifiers and taggers state labels: the others are not peers on it
         g.values.setdefault("labels", []).append(len(a["labels"]))
     for measure in ("languages", "formats", "configs"):

@@ -87,8 +87,10 @@ def record(repo_id: str, **changes) -> dict:
     return base
 
 
-def store(db, kind: str, rec: dict, card: bytes | None = b"---\nlicense: mit\n---\n# Card\n\nText.\n", **item):
-    """A repo as a crawl would have stored it."""
+def store(
+    db, kind: str, rec: dict, card: bytes | None = b"---\nlicense: mit\n---\n# Card\n\nText.\n", files=None, **item
+):
+    """A repo as a crawl would have stored it ({path: text} config files at its commit, if given)."""
     artifact = ArtifactItem(
         kind=kind,
         repo_id=rec["id"],
@@ -99,4 +101,7 @@ def store(db, kind: str, rec: dict, card: bytes | None = b"---\nlicense: mit\n--
         card_body=card,
         **item,
     )
-    save_artifacts(db, [normalize_artifact(artifact, ENDPOINT).rows()])
+    rows = {
+        path: {"sha": rec["sha"], "body": text, "url": f"{ENDPOINT}/{path}"} for path, text in (files or {}).items()
+    }
+    save_artifacts(db, [normalize_artifact(artifact, ENDPOINT, rows).rows()])

@@ -115,3 +115,38 @@ def test_the_verdict_names_the_part_that_decided_the_gap():
     assert "The gap comes mostly from adoption" in text
     tie = verdict("a", "b", dict(sa, overall=50.0), dict(sa, overall=50.0))
     assert tie.startswith("a and b tie at 50/100.") and "level on every part" in tie
+
+
+def test_architecture_lines_measure_a_config_against_the_peers_configs(memory_db):
+    def config(layers, hidden, kv_heads, positions):
+        return json.dumps(
+            {
+                "num_hidden_layers": layers,
+                "hidden_size": hidden,
+                "num_attention_heads": 32,
+                "num_key_value_heads": kv_heads,
+                "max_position_embeddings": positions,
+            }
+        )
+
+    for name, shape in (
+        ("org/gqa", (32, 4096, 8, 32768)),
+        ("org/mha", (32, 4096, 32, 4096)),
+        ("org/small", (12, 768, 12, 2048)),
+    ):
+        rec = record(name, pipeline_tag="text-generation")
+        store(memory_db, "model", rec, files={"config.json": config(*shape)})
+    rank(memory_db)
+    comparator = Comparator(memory_db)
+    (arch,) = [c for c in comparator.side("org/gqa") if c["aspect"] == "architecture"]
+    assert arch["vs_alternatives"] == (
+        "32 layers vs a median of 22 over 2 peers; hidden size 4,096 vs a median of 2,432 over 2 peers; "
+        "8 key/value heads vs a median of 22 over 2 peers (config.json)."
+    )
+    assert arch["basis"]["architecture"]["kv_heads"] == {"value": 8, "peer_median": 22.0, "peers": 2}
+    assert arch["basis"]["value"] == 32768 and arch["basis"]["peers"] == 2  # its context against the others'
+    row = next(f for f in comparator.record("org/gqa", "org/small")["features"] if f["name"] == "Architecture")
+    assert (row["a"], row["b"]) == (
+        "32 layers, hidden 4,096, 32 heads, 8 KV heads, 32,768 positions",
+        "12 layers, hidden 768, 32 heads, 12 KV heads, 2,048 positions",
+    )

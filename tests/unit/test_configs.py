@@ -202,3 +202,17 @@ def test_a_config_from_another_commit_is_not_used():
     files = {CONFIG: {"sha": "f" * 40, "body": json.dumps(ENCODER), "url": "u"}}
     normalized = normalize_artifact(item, ENDPOINT, files)
     assert normalized.artifact["architecture"] is None and normalized.artifact["context_length"] is None
+
+
+def test_a_quantized_models_safetensors_count_is_said_to_be_the_packed_one():
+    rec = record(
+        "org/q4", safetensors={"parameters": {"I32": 1_000_000_000, "F16": 300_000_000}, "total": 1_300_000_000}
+    )
+    item = ArtifactItem(kind="model", repo_id="org/q4", record=rec, fetched_at="t")
+    files = {CONFIG: {"sha": SHA, "body": json.dumps(QUANTIZED), "url": "u"}}
+    normalized = normalize_artifact(item, ENDPOINT, files)
+    (arch,) = [c for c in normalized.capabilities if c["aspect"] == "architecture"]
+    assert "They are quantized (4-bit awq)." in arch["text"]
+    assert "The 1.3B parameters counted in safetensors are the stored, packed tensors" in arch["text"]
+    assert any(e.get("fact") == "quantization" and e["source"] == CONFIG for e in arch["evidence"])
+    assert normalized.artifact["parameters"] == 1_300_000_000  # kept as counted, and said which it is

@@ -15,6 +15,7 @@ LIST_COLUMNS = (
     "base_models",
     "datasets",
     "libraries",
+    "labels",
     "errors",
 )
 COLUMNS = (
@@ -29,6 +30,7 @@ COLUMNS = (
     "parameters",
     "card_length",
     "rows",
+    "context_length",
     "fetched_at",
 )
 
@@ -44,6 +46,8 @@ def artifact_view(database, artifact: dict, endpoint: str) -> dict:
     }
     view.update({column: artifact[column] for column in COLUMNS})
     view.update({column: artifact[column] or [] for column in LIST_COLUMNS})
+    # Architecture facts as values (their file and key are in the capabilities' evidence).
+    view["architecture"] = {name: fact["value"] for name, fact in (artifact["architecture"] or {}).items()}
     view.update(
         capabilities=get_capabilities(database, artifact["id"]),
         eval_results=[{k: v for k, v in e.items() if k != "artifact_id"} for e in eval_rows(database, artifact["id"])],

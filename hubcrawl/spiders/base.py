@@ -1,10 +1,15 @@
-"""What every hubcrawl spider shares: its arguments, parsed once, and refused in one line when bad."""
+"""What every hubcrawl spider shares: its arguments, parsed once and refused in one line when bad;
+the Hub endpoint; and how an answer is checked against its ETag and asked again."""
 
 from __future__ import annotations
 
+import scrapy
 from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider
 
+from hubcrawl.crawler.config import hub_endpoint
+from hubcrawl.crawler.validate import body_matches_etag
 from hubcrawl.spiders.args import ArgumentError, CrawlArgs
 
 
@@ -28,3 +33,30 @@ class ArgumentsMixin:
         if self.argument_error:
             self.logger.error("%s: this crawl does nothing", self.argument_error)
             raise CloseSpider("bad_arguments")
+
+
+class HubBase(ArgumentsMixin, scrapy.Spider):
+    def __init__(self, args: CrawlArgs | None = None, **raw):
+        super().__init__()
+        self.init_args(args, raw)
+        self.endpoint = hub_endpoint()
+
+    @staticmethod
+    def intact(response) -> bool | None:
+        """Whether a `/resolve/` body is the one its ETag (git blob id, or X-Linked-Etag) names;
+        None when the answer names none."""
+        headers = response.headers
+        return body_matches_etag(
+            response.body,
+            (headers.get("ETag") or b"").decode("latin-1"),
+            (headers.get("X-Linked-Etag") or b"").decode("latin-1"),
+        )
+
+    def retry(self, response, reason: str) -> scrapy.Request | None:
+        """The request again, as Scrapy's retry would make it (its retry count carried on purpose,
+        what the last download left in meta dropped); None once the retries are spent."""
+        retry = get_retry_request(response.request, spider=self, reason=reason)
+        if retry is not None:
+            for key in ("download_latency", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons"):
+                retry.meta.pop(key, None)
+        return retry

@@ -9,30 +9,21 @@ model's current commit is not asked again; `full` asks again anyway.
 from __future__ import annotations
 
 import scrapy
-from scrapy.downloadermiddlewares.retry import get_retry_request
 
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.config import hub_endpoint
 from hubcrawl.crawler.configs import DETAIL_FILES
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import FileItem
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.crawler.validate import body_matches_etag
-from hubcrawl.spiders.args import CrawlArgs
-from hubcrawl.spiders.base import ArgumentsMixin
+from hubcrawl.spiders.base import HubBase
 from hubcrawl.spiders.hub import failure_parts, quote_path
 
 FILE_MAXSIZE = 4 * 1024 * 1024  # a config.json is a few KB; a file past this is not a config to read
 
 
-class DetailsSpider(ArgumentsMixin, scrapy.Spider):
+class DetailsSpider(HubBase):
     name = "details"
-
-    def __init__(self, args: CrawlArgs | None = None, **raw):
-        super().__init__()
-        self.init_args(args, raw)
-        self.endpoint = hub_endpoint()
 
     def targets(self) -> list[dict]:
         state = IncrementalState(self.crawler)
@@ -55,15 +46,9 @@ class DetailsSpider(ArgumentsMixin, scrapy.Spider):
                 )
 
     def parse_file(self, response, repo_id: str, sha: str, path: str):
-        headers = response.headers
-        intact = body_matches_etag(
-            response.body,
-            (headers.get("ETag") or b"").decode("latin-1"),
-            (headers.get("X-Linked-Etag") or b"").decode("latin-1"),
-        )
         item = FileItem("model", repo_id, sha, path, response.request.url, now_iso(), response.status)
-        if intact is False:
-            retry = get_retry_request(response.request, spider=self, reason="file body does not match its ETag")
+        if self.intact(response) is False:
+            retry = self.retry(response, "file body does not match its ETag")
             if retry is not None:
                 return retry
             item.fetch_errors = [

@@ -14,19 +14,17 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import scrapy
 from requests.utils import parse_header_links
-from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from hubcrawl.crawler.clock import now, now_iso, parse_iso
-from hubcrawl.crawler.config import hub_endpoint
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.runs import run_report
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.crawler.validate import MAX_DEPTH, body_matches_etag, check_repo_id, clean_siblings, cut_depth, load_json
+from hubcrawl.crawler.validate import MAX_DEPTH, check_repo_id, clean_siblings, cut_depth, load_json
 from hubcrawl.spiders.args import CrawlArgs
-from hubcrawl.spiders.base import ArgumentsMixin
+from hubcrawl.spiders.base import HubBase
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
@@ -75,16 +73,14 @@ def quote_path(value: str) -> str:
     return quote(value, safe="/")
 
 
-class HubSpider(ArgumentsMixin, scrapy.Spider):
+class HubSpider(HubBase):
     kind = "model"
     collection = "models"  # /api/{collection}
     listing_expand: tuple[str, ...] = ()
     info_expand: tuple[str, ...] = ()
 
     def __init__(self, args: CrawlArgs | None = None, **raw):
-        super().__init__()
-        self.init_args(args, raw)
-        self.endpoint = hub_endpoint()
+        super().__init__(args, **raw)
         self.repos_seen = 0
         self.listing_complete = False  # the pass reached the end of the listing or the watermark
         self.newest_seen: datetime | None = None
@@ -254,13 +250,7 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
         )
 
     def parse_card(self, response, record: dict, errors: list[dict]):
-        headers = response.headers
-        intact = body_matches_etag(
-            response.body,
-            (headers.get("ETag") or b"").decode("latin-1"),
-            (headers.get("X-Linked-Etag") or b"").decode("latin-1"),
-        )
-        if intact is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
+        if self.intact(response) is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
             retry = self.retry(response, "card body does not match its ETag")
             if retry is not None:
                 return retry
@@ -313,15 +303,6 @@ class HubSpider(ArgumentsMixin, scrapy.Spider):
     def retry_malformed(self, response, what: str) -> scrapy.Request | None:
         """A malformed body is retried like a 5xx; None once the retries are spent."""
         return self.retry(response, f"malformed {what} JSON")
-
-    def retry(self, response, reason: str) -> scrapy.Request | None:
-        """The request again, as Scrapy's retry would make it (its retry count carried on purpose,
-        what the last download left in meta dropped); None once the retries are spent."""
-        retry = get_retry_request(response.request, spider=self, reason=reason)
-        if retry is not None:
-            for key in ("download_latency", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons"):
-                retry.meta.pop(key, None)
-        return retry
 
     def record_listing_error(self, error: dict) -> None:
         self.count_error(error["kind"])

@@ -11,23 +11,17 @@ import scrapy
 from scrapy.http import TextResponse
 
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.config import hub_endpoint, same_origin
+from hubcrawl.crawler.config import same_origin
 from hubcrawl.crawler.errors import fetch_failure, problem
 from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
 from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.spiders.args import CrawlArgs
-from hubcrawl.spiders.base import ArgumentsMixin
+from hubcrawl.spiders.base import HubBase
 from hubcrawl.spiders.hub import failure_parts, quote_path
 
 
-class PagesSpider(ArgumentsMixin, scrapy.Spider):
+class PagesSpider(HubBase):
     name = "pages"
-
-    def __init__(self, args: CrawlArgs | None = None, **raw):
-        super().__init__()
-        self.init_args(args, raw)
-        self.endpoint = hub_endpoint()
 
     def targets(self) -> list[tuple[str, str]]:
         if self.args.ids:

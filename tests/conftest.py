@@ -24,7 +24,13 @@ FEATURE_ROWS = [
     "Ecosystem",
     "Match Graph",
     "Pricing",
+    "Licence",
+    "Task",
+    "Parameters / Rows",
+    "Languages",
+    "Base model",
     "Architecture",
+    "Last updated",
     "Capabilities",
     "Times Matched",
 ]

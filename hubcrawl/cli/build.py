@@ -100,8 +100,10 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         if a_id == b_id:
             raise click.ClickException("an artifact cannot be compared with itself")
         comparator = Comparator(database)
-        record = comparator.record(a_id, b_id, comparator.times_matched_after([(a_id, b_id)]))
-        save_comparisons(database, [comparator.stored_row(record)])
+        pair = tuple(sorted((a_id, b_id)))  # one stored record per unordered pair, `compare B A` included
+        matched = comparator.times_matched_after([pair])
+        save_comparisons(database, [comparator.stored_row(comparator.record(*pair, matched))])
+        record = comparator.record(a_id, b_id, matched)  # shown as asked
     finally:
         close_db(database)
     if fmt == "html":

@@ -12,7 +12,9 @@ import bisect
 import json
 from collections import Counter, defaultdict
 
-from hubcrawl.crawler.capabilities import ASPECTS
+import inflect
+
+from hubcrawl.crawler.capabilities import ASPECTS, human_count
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.peers import SCALAR_MEASURES, Peers, median_without
 from hubcrawl.crawler.ranking import METHOD, PARTS
@@ -29,6 +31,8 @@ from hubcrawl.db import (
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
 PEER_COLUMNS = (
     "id",
+    "license",
+    "last_modified",
     "context_length",
     "labels",
     "architecture",
@@ -92,7 +96,7 @@ class Comparator:
         n = len(g.members) - 1  # peers exclude the artifact itself
         group = f"{a['task'] or 'untagged'} {a['kind']}s"
         if n <= 0:
-            text = f"No other {group} in the database to compare with."
+            text = f"No other {one_of(group)} is in the database to compare with."
             return {"unique": text, "vs_alternatives": text, "basis": {"peers": 0}}
         # A row written by another hubcrawl may name an aspect this one does not know: it is measured as
         # what every capability is, a capability of its task.
@@ -104,7 +108,7 @@ class Comparator:
         peer_median = median_without(g.downloads, downloads)
         return {
             "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
-            "vs_alternatives": f"{downloads:,} downloads vs a peer median of {fmt(peer_median)} across {n} peers.",
+            "vs_alternatives": f"{counted(downloads, 'download')} vs a peer median of {fmt(peer_median)} across {counted(n, 'peer')}.",
             "basis": {
                 "measure": "downloads",
                 "value": downloads,
@@ -123,18 +127,21 @@ class Comparator:
             return self.lines_task(a, g, n, group)
         stating = len(values) - 1  # peers that state it: the artifact itself left out
         if not stating:
-            text = f"No other {group} states its {noun}."
+            text = f"No other {one_of(group)} states its {WORDS.plural_noun(noun)}."
             return {"unique": text, "vs_alternatives": text, "basis": {"measure": measure, "value": value, "peers": 0}}
         peer_median = median_without(values, value)
-        share = round(100 * bisect.bisect_left(values, value) / stating)
+        below = bisect.bisect_left(values, value)  # peers with less: the artifact itself is not below itself
+        share = round(100 * below / stating)
+        stated = f"{fmt(value)} {WORDS.plural_noun(noun, value)}"
         return {
-            "unique": f"{fmt(value)} {plural(noun, value)}: more than {share}% of the {stating} peers ({group}) that state it.",
-            "vs_alternatives": f"{fmt(value)} {plural(noun, value)} vs a peer median of {fmt(peer_median)} ({stating} peers).",
+            "unique": f"{stated}: {rank_among(below, stating, 'more than', 'states')} ({group}).",
+            "vs_alternatives": f"{stated} vs a peer median of {fmt(peer_median)} ({counted(stating, 'peer')}).",
             "basis": {
                 "measure": measure,
                 "value": value,
                 "peer_median": peer_median,
                 "peers": stating,
+                "peers_below": below,
                 "share_below": share,
             },
         }
@@ -142,7 +149,7 @@ class Comparator:
     def lines_architecture(self, a, g, n, group):
         """Its context against the peers that state one; its layers, width and key/value heads against
         the medians of the peers whose config states them."""
-        lines = self.numeric_lines(a, g, n, group, "context_length", "positions")
+        lines = self.numeric_lines(a, g, n, group, "context_length", "position")
         facts = a["architecture"] or {}
         compared, basis = [], {}
         for fact, phrase in (
@@ -156,8 +163,7 @@ class Comparator:
                 continue
             peer_median = median_without(values, value)
             compared.append(
-                f"{phrase.format(f'{value:,}')} vs a median of {fmt(peer_median)} over {len(values) - 1} "
-                f"{'peer' if len(values) == 2 else 'peers'}"
+                f"{phrase.format(f'{value:,}')} vs a median of {fmt(peer_median)} over {counted(len(values) - 1, 'peer')}"
             )
             basis[fact] = {"value": value, "peer_median": peer_median, "peers": len(values) - 1}
         if compared:
@@ -166,19 +172,19 @@ class Comparator:
         return lines
 
     def lines_labels(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "labels", "labels")
+        return self.numeric_lines(a, g, n, group, "labels", "label")
 
     def lines_size(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "parameters", "parameters")
+        return self.numeric_lines(a, g, n, group, "parameters", "parameter")
 
     def lines_scale(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "rows", "rows")
+        return self.numeric_lines(a, g, n, group, "rows", "row")
 
     def lines_languages(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "languages", "languages")
+        return self.numeric_lines(a, g, n, group, "languages", "language")
 
     def lines_configs(self, a, g, n, group):
-        return self.numeric_lines(a, g, n, group, "configs", "configurations")
+        return self.numeric_lines(a, g, n, group, "configs", "configuration")
 
     def lines_formats(self, a, g, n, group):
         counts = g.counts["formats"]
@@ -189,8 +195,8 @@ class Comparator:
         rarest = min(own, key=lambda f: (shares[f], f))
         typical = median_without(g.values["formats"], len(own))
         return {
-            "unique": f"Ships {rarest}, which {shares[rarest]} of {n} peers ({pct(shares[rarest], n)}%) also ship.",
-            "vs_alternatives": f"{len(own)} formats vs {fmt(typical)} for the typical peer ({n} {group}).",
+            "unique": f"Ships {rarest}, as {share_of(shares[rarest], n)} {WORDS.plural_verb('does', shares[rarest])}.",
+            "vs_alternatives": f"{counted(len(own), 'format')} vs {fmt(typical)} for the typical peer ({counted(n, 'peer')}).",
             "basis": {
                 "measure": "formats",
                 "format": rarest,
@@ -209,7 +215,7 @@ class Comparator:
         e = results[0]
         reported = self.peers.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
         if len(reported) < 2:
-            text = f"No other {group} reports {e['metric']} on {e['dataset']}."
+            text = f"No other {one_of(group)} reports {e['metric']} on {e['dataset']}."
             return {
                 "unique": text,
                 "vs_alternatives": text,
@@ -224,7 +230,7 @@ class Comparator:
         below = bisect.bisect_left(reported, e["value"])
         peer_median = median_without(reported, e["value"])
         return {
-            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: above {below} of the {len(reported) - 1} peers that report it.",
+            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: {rank_among(below, len(reported) - 1, 'above', 'reports')}.",
             "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset and metric.",
             "basis": {
                 "measure": "eval",
@@ -245,7 +251,7 @@ class Comparator:
         name = max(own, key=lambda v: (counts[v], v))
         shared = counts[name] - 1
         return {
-            "unique": f"{shared} of {n} peers also list {name} as {noun}.",
+            "unique": f"{sentence_start(share_of(shared, n))} also {WORDS.plural_verb('lists', shared)} {name} as {noun}.",
             "vs_alternatives": f"{pct(shared, n)}% of {group} share {name}; the rest list other {noun}.",
             "basis": {"measure": measure, "name": name, "peers_with": shared, "peers": n, "share": pct(shared, n)},
         }
@@ -260,7 +266,7 @@ class Comparator:
         has = section in (a["card_sections"] or [])
         peers_with = g.counts["card_sections"][section] - (1 if has else 0)
         return {
-            "unique": f"Documents {noun}, as {peers_with} of {n} peers ({pct(peers_with, n)}%) do.",
+            "unique": f"Documents {noun}, as {share_of(peers_with, n)} {WORDS.plural_verb('does', peers_with)}.",
             "vs_alternatives": f"{pct(peers_with, n)}% of {group} have a card section on {noun}.",
             "basis": {
                 "measure": "card_section",
@@ -283,7 +289,7 @@ class Comparator:
     def lines_inference(self, a, g, n, group):
         peers_with = g.counts["inference"][a["inference"]] - 1
         return {
-            "unique": f"{peers_with} of {n} peers ({pct(peers_with, n)}%) offer the same hosted inference ({a['inference']}).",
+            "unique": f"{sentence_start(share_of(peers_with, n))} {WORDS.plural_verb('offers', peers_with)} the same hosted inference ({a['inference']}).",
             "vs_alternatives": f"Deployable without custom serving code, unlike {n - peers_with} of {n} {group}.",
             "basis": {
                 "measure": "inference",
@@ -339,20 +345,19 @@ class Comparator:
             },
         ]
         for part in PARTS:
-            leads = lead(sa[part], sb[part])
             features.append(
                 {
                     "name": PART_LABELS[part],
                     "key": part,
-                    "a": leads[0],
-                    "b": leads[1],
+                    "a": f"{sa[part]:.2f}",
+                    "b": f"{sb[part]:.2f}",
                     "a_value": sa[part],
                     "b_value": sb[part],
                 }
             )
+        features += [{"name": "Pricing", "a": a["pricing"], "b": b["pricing"]}]
+        features += [{"name": name, "a": show(a), "b": show(b)} for name, show in DESCRIPTIVE_ROWS]
         features += [
-            {"name": "Pricing", "a": a["pricing"], "b": b["pricing"]},
-            {"name": "Architecture", "a": architecture_summary(a), "b": architecture_summary(b)},
             {"name": "Capabilities", "a": f"{len(caps_a)} decomposed", "b": f"{len(caps_b)} decomposed"},
             {"name": "Times Matched", "a": matched[a_id], "b": matched[b_id]},
         ]
@@ -416,20 +421,37 @@ def architecture_summary(a: dict) -> str:
     return ", ".join(parts) or "—"
 
 
-def lead(a: float, b: float) -> tuple[int, int]:
-    """1 for the side that leads on a part, as the feature table shows it (both 1 on a tie)."""
-    return (int(a >= b), int(b >= a))
+def size_cell(a: dict) -> str:
+    if a["kind"] == "model":
+        return f"{human_count(a['parameters'])} parameters" if a["parameters"] else "—"
+    return f"{human_count(a['rows'])} rows" if a["rows"] else "—"
+
+
+def languages_cell(a: dict) -> str:
+    langs = a["languages"] or []
+    return ", ".join(langs[:3]) + (f" (+{len(langs) - 3} more)" if len(langs) > 3 else "") if langs else "—"
+
+
+# Rows of the feature table that describe each side (the reference rows around them stay as users know them).
+DESCRIPTIVE_ROWS = (
+    ("Licence", lambda a: a["license"] or "—"),
+    ("Task", lambda a: a["task"] or "—"),
+    ("Parameters / Rows", size_cell),
+    ("Languages", languages_cell),
+    ("Base model", lambda a: ", ".join((a["base_models"] or [])[:2]) or "—"),
+    ("Architecture", architecture_summary),
+    ("Last updated", lambda a: (a["last_modified"] or "")[:10] or "—"),
+)
 
 
 def verdict(name_a: str, name_b: str, sa: dict, sb: dict) -> str:
-    """Who scores higher, which parts each leads on, and which parts decided the gap (in points)."""
+    """Who scores higher, which parts each leads on, and each part's signed share of the gap in points."""
     weights = METHOD["weights"]
     contributions = {p: 100 * weights[p] * (sa[p] - sb[p]) for p in PARTS}
     a_leads = [PART_LABELS[p].lower() for p in PARTS if sa[p] > sb[p]]
     b_leads = [PART_LABELS[p].lower() for p in PARTS if sb[p] > sa[p]]
     if sa["overall"] == sb["overall"]:
         head = f"{name_a} and {name_b} tie at {sa['overall']:g}/100."
-        winner_is_a = True
     else:
         winner_is_a = sa["overall"] > sb["overall"]
         winner, loser = (name_a, name_b) if winner_is_a else (name_b, name_a)
@@ -441,15 +463,17 @@ def verdict(name_a: str, name_b: str, sa: dict, sb: dict) -> str:
     if b_leads:
         sides.append(f"{name_b} is stronger on {join(b_leads)}")
     body = (" " + ", while ".join(sides) + ".") if sides else " They are level on every part."
-    sign = 1 if winner_is_a else -1
-    deciding = sorted((p for p in PARTS if sign * contributions[p] > 0), key=lambda p: -sign * contributions[p])
-    if deciding and sa["overall"] != sb["overall"]:
-        top = deciding[0]
-        body += (
-            f" The gap comes mostly from {PART_LABELS[top].lower()} "
-            f"({abs(contributions[top]):.1f} of the {abs(sa['overall'] - sb['overall']):.1f} points)."
-        )
+    if any(round(c, 1) for c in contributions.values()):
+        # Signed, in points of the overall score (A minus B): they add up to the gap, up to rounding.
+        signed = ", ".join(f"{PART_LABELS[p].lower()} {points(contributions[p])}" for p in PARTS)
+        body += f" Each part's share of the difference ({name_a} minus {name_b}, in points): {signed}."
     return head + body
+
+
+def points(value: float) -> str:
+    """+12.3 / −2.1 / 0.0: a part's signed contribution, with a real minus sign."""
+    value = round(value, 1)
+    return "0.0" if value == 0 else f"{'+' if value > 0 else '−'}{abs(value):.1f}"
 
 
 def join(words: list[str]) -> str:
@@ -491,8 +515,43 @@ def fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def plural(noun: str, count: float) -> str:
-    return noun[:-1] if count == 1 and noun.endswith("s") else noun
+WORDS = inflect.engine()  # plurals and verb agreement
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 peer`, `2,431 peers`."""
+    return f"{n:,} {WORDS.plural_noun(noun, n)}"
+
+
+def one_of(group: str) -> str:
+    """`question-answering models` -> `question-answering model`."""
+    return WORDS.singular_noun(group) or group
+
+
+def share_of(k: int, n: int) -> str:
+    """How many of the n peers: `none of the 5 peers`, `2 of the 5 peers (40%)`, `all 5 peers`, `the one peer`."""
+    if n == 1:
+        return "the one peer" if k else "no peer"
+    if k == 0:
+        return f"none of the {n:,} peers"
+    if k == n:
+        return f"all {n:,} peers"
+    return f"{k:,} of the {n:,} peers ({pct(k, n)}%)"
+
+
+def rank_among(below: int, n: int, word: str, verb: str) -> str:
+    """Where a value stands among the n peers that state (or report) one: `more than 3 of the 49 peers
+    that state it`, `more than all 49 …`, `more than the one peer that states it`, `not more than any …`."""
+    peers = f"the one peer that {verb} it" if n == 1 else f"the {n:,} peers that {WORDS.plural_verb(verb, n)} it"
+    if below == 0:
+        return f"not {word} any of {peers}"
+    if below == n:
+        return f"{word} {peers}" if n == 1 else f"{word} all {peers[4:]}"
+    return f"{word} {below:,} of {peers}"
+
+
+def sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def pct(part: int, whole: int) -> int:

@@ -14,6 +14,8 @@ from hubcrawl.crawler.ranking import METHOD, score_artifacts
 from tests.conftest import FEATURE_ROWS, REALWORLD, hubcrawl
 from tests.hubstub import StubHub, make_hub, realworld_repos
 
+PAIR = "datasets/org01/dataset-00001|org01/model-00001"  # a stored pair: its ids in sorted order
+
 
 @pytest.fixture(scope="module")
 def ranked_db(tmp_path_factory):
@@ -111,7 +113,7 @@ def test_records_are_complete_and_verdicts_agree_with_scores(ranked_db):
             ("ecosystem", "Ecosystem"),
             ("match_graph", "Match Graph"),
         ):
-            assert features[label]["a"] == int(scores[a][part] >= scores[b][part])
+            assert features[label]["a"] == f"{scores[a][part]:.2f}"  # the value, as the chart shows it
         winner = rec["a"]["repo_id"] if scores[a]["overall"] > scores[b]["overall"] else rec["b"]["repo_id"]
         if scores[a]["overall"] != scores[b]["overall"]:
             assert rec["verdict"].startswith(f"{winner} scores higher at")
@@ -204,8 +206,17 @@ def test_compare_two_artifacts_json_and_markdown(ranked_db):
     assert [f["name"] for f in rec["features"]] == FEATURE_ROWS
     md = hubcrawl("compare", "org01/model-00001", "datasets/org01/dataset-00001", endpoint=hub.url, db=db_file).stdout
     assert md.startswith("# org01/model-00001 vs org01/dataset-00001") and "## Verdict" in md and "**Unique:**" in md
-    stored = query(db_file, "select * from comparisons where id = 'org01/model-00001|datasets/org01/dataset-00001'")
-    assert stored and stored[0]["markdown"].strip() == md.strip()
+    # One stored record per unordered pair, whichever way it was asked; Times Matched does not count calls.
+    stored = query(db_file, f"select * from comparisons where id = '{PAIR}'")
+    assert stored and stored[0]["title"] == "org01/dataset-00001 vs org01/model-00001"
+    records = query(db_file, "select count(*) as n from comparisons")[0]["n"]
+    reverse = hubcrawl(
+        "compare", "datasets/org01/dataset-00001", "org01/model-00001", "--format", "json", endpoint=hub.url, db=db_file
+    )
+    assert query(db_file, "select count(*) as n from comparisons")[0]["n"] == records
+    matched = {f["name"]: f for f in json.loads(reverse.stdout)["features"]}["Times Matched"]
+    first = {f["name"]: f for f in rec["features"]}["Times Matched"]
+    assert (matched["b"], matched["a"]) == (first["a"], first["b"])
 
 
 def test_records_are_re_emitted_when_a_side_changes(ranked_db):
@@ -220,7 +231,7 @@ def test_records_are_re_emitted_when_a_side_changes(ranked_db):
     written = int(re.search(r"(\d+) records written", result.stdout).group(1))
     involving = query(
         db_file,
-        "select count(*) as n from comparisons where (a_id = ? or b_id = ?) and id != 'org01/model-00001|datasets/org01/dataset-00001'",
+        f"select count(*) as n from comparisons where (a_id = ? or b_id = ?) and id != '{PAIR}'",
         [pair["a_id"], pair["a_id"]],
     )[0]["n"]
     assert written == involving > 0

@@ -10,6 +10,7 @@ import pytest
 from hubcrawl.crawler.compare import LINE_MAKERS, Comparator, pairs_for_all, render_markdown, verdict
 from hubcrawl.crawler.ranking import METHOD, PARTS, rank
 from hubcrawl.db import DatabaseError, save_comparisons
+from tests.conftest import FEATURE_ROWS
 from tests.unit.conftest import record, store
 
 QA_CARD = b"""---
@@ -47,8 +48,7 @@ def test_a_record_has_its_features_both_sides_and_a_verdict_that_agrees_with_the
     rec = comparator.record("org/qa-big", "org/qa-small")
     sa, sb = comparator.scores["org/qa-big"], comparator.scores["org/qa-small"]
     assert rec["title"] == "org/qa-big vs org/qa-small"
-    names = [f["name"] for f in rec["features"]]
-    assert names[:2] == ["Type", "Score"] and names[-4:] == ["Pricing", "Architecture", "Capabilities", "Times Matched"]
+    assert [f["name"] for f in rec["features"]] == FEATURE_ROWS
     parts = {f["key"]: f for f in rec["features"] if "key" in f}
     assert set(parts) == set(PARTS)
     for part, row in parts.items():
@@ -63,7 +63,7 @@ def test_every_capability_line_counts_the_peers_of_its_own_task(ranked):
         assert cap["basis"]["peers"] == 2, cap  # the two other question-answering models
         assert cap["unique"] and cap["vs_alternatives"]
     alone = comparator.side("org/translate")
-    assert alone and all(c["unique"].startswith("No other translation models") for c in alone)
+    assert alone and all(c["unique"] == "No other translation model is in the database to compare with." for c in alone)
 
 
 def test_every_aspect_has_one_line_maker():
@@ -112,7 +112,8 @@ def test_the_verdict_names_the_part_that_decided_the_gap():
     text = verdict("a", "b", sa, sb)
     assert text.startswith("a scores higher at 60/100 vs b at 40/100.")
     assert "a leads on adoption, while b is stronger on quality." in text
-    assert "The gap comes mostly from adoption" in text
+    # Each part's signed contribution in points: 100 × its weight (METHOD) × the difference.
+    assert "(a minus b, in points): adoption +28.0, quality −3.0, ecosystem 0.0, match graph 0.0." in text
     tie = verdict("a", "b", dict(sa, overall=50.0), dict(sa, overall=50.0))
     assert tie.startswith("a and b tie at 50/100.") and "level on every part" in tie
 

@@ -15,6 +15,7 @@ from huggingface_hub import DatasetCard, ModelCard
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.utils import logging as hf_logging
 from markdown_it import MarkdownIt
+from sentencex import segment
 
 from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.validate import YamlBoundsError, load_yaml, plain_json
@@ -149,7 +150,17 @@ MARKDOWN = MarkdownIt("commonmark").enable("table")  # built once: building it c
 # markdown-it logs a debug record per block rule tried; under Scrapy the root logger passes everything
 # to its handler, so each record would be built and then dropped (about a tenth of a crawl's CPU).
 logging.getLogger("markdown_it").setLevel(logging.INFO)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+# Sentences that say nothing about what the artifact is, does or cannot do: placeholders, pointers,
+# install and how-to lines, citations, contact and about-us blurbs, sign-offs.
+BOILERPLATE = re.compile(
+    r"more information needed|\bpip install|\binstalled\b|\bcit(?:e|ation|ing)\b|bibtex|"
+    r"\bcontact\b|\be-?mail\b|\bthank(?:s| you)\b|\byou can (?:use|run|install|load|find|download|try)\b|"
+    r"\bthe usage is\b|\bcan be found\b|\bis available (?:at|here|on)\b|\bclick\b|\bsee (?:below|above)\b|"
+    r"\bfollowing (?:code|command|snippet|steps)\b|\bour (?:company|team|mission|website)\b|\bwe are an?\b|"
+    r"\bfounded in\b|\bjoin (?:us|our)\b|\bdiscord\b|\bnewsletter\b|\bcontent warning\b|\bwe refer to\b|"
+    r"\bcode examples?\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -226,10 +237,18 @@ def inline_text(token) -> str:
 
 
 def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) -> list[str]:
-    """Sentences worth quoting: whole sentences of ordinary length, not link lists or table debris."""
+    """Sentences worth quoting: whole sentences of ordinary length that say something about the
+    artifact; not link lists, table debris or boilerplate. Boundaries come from sentencex, which
+    knows "et al.", "e.g.", version numbers and URLs."""
     out = []
-    for sentence in SENTENCE_END.split(paragraph):
+    for sentence in segment("en", paragraph):
+        sentence = sentence.strip()
         words = sentence.split()
-        if min_words <= len(words) <= max_words and sentence[-1:] in ".!" and "http" not in sentence:
+        if (
+            min_words <= len(words) <= max_words
+            and sentence[-1:] in ".!"
+            and "http" not in sentence
+            and not BOILERPLATE.search(sentence)
+        ):
             out.append(sentence)
     return out

@@ -73,3 +73,19 @@ body
     parsed = parse_card("model", text)
     assert parsed.errors == []
     assert parsed.front_matter["model-index"][0]["results"][0]["metrics"] == [{"type": "f1", "value": 88.5}]
+
+
+def test_sentences_end_where_a_reader_would_end_them_and_boilerplate_is_not_quoted():
+    from hubcrawl.crawler.cards import prose_sentences
+
+    paragraph = (
+        "The encoder follows the recipe of Okafor et al. (2023) with a smaller vocabulary. "
+        "Version v2.1 of the tagger reaches 91.5 F1 on the held-out harbour notes. "
+        "You can use this model with the pipeline API in two lines. "
+        "Please cite our paper if you find the checkpoint useful. "
+        "[More Information Needed]"
+    )
+    assert prose_sentences(paragraph) == [
+        "The encoder follows the recipe of Okafor et al. (2023) with a smaller vocabulary.",
+        "Version v2.1 of the tagger reaches 91.5 F1 on the held-out harbour notes.",
+    ]

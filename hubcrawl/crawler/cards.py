@@ -172,6 +172,32 @@ class Section:
     tables: list[list[list[str]]] = field(default_factory=list)  # rows of cell texts, header row first
 
 
+# What a template leaves in a section nobody wrote: it documents nothing.
+PLACEHOLDER = re.compile(
+    r"^\W*(?:\[?more information needed\]?|more info(?:rmation)? (?:needed|coming soon)|tbd|tba|todo|n/?a|"
+    r"coming soon|to be (?:added|announced|updated)|none|-+)\W*$",
+    re.IGNORECASE,
+)
+
+
+def documented_kinds(sections: list[Section]) -> list[str]:
+    """The standard sections a card really fills: a heading counts when its text, or that of the
+    headings under it, is more than template placeholders."""
+    kinds = set()
+    for i, section in enumerate(sections):
+        if not section.kinds:
+            continue
+        j = i + 1
+        while j < len(sections) and sections[j].level > section.level:
+            j += 1
+        texts = [p for s in sections[i:j] for p in s.paragraphs] + [
+            cell for s in sections[i:j] for table in s.tables for row in table[1:] for cell in row
+        ]
+        if any(text.strip() and not PLACEHOLDER.match(text) for text in texts):
+            kinds.update(section.kinds)
+    return sorted(kinds)
+
+
 def section_kinds_of(title: str) -> list[str]:
     lowered = title.lower()
     return [kind for kind, words in SECTION_KEYWORDS.items() if any(w in lowered for w in words)]

@@ -18,7 +18,14 @@ from huggingface_hub.hf_api import DatasetInfo, ModelInfo
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
-from hubcrawl.crawler.cards import ParsedCard, decode_card, parse_card, parse_card_sections, splits_from_tables
+from hubcrawl.crawler.cards import (
+    ParsedCard,
+    decode_card,
+    documented_kinds,
+    parse_card,
+    parse_card_sections,
+    splits_from_tables,
+)
 from hubcrawl.crawler.config import DEFAULT_ENDPOINT
 from hubcrawl.crawler.configs import architecture_fields, architecture_from
 from hubcrawl.crawler.errors import problem
@@ -492,7 +499,7 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
         return {"card_length": None, "card_sections": [], "has_license": bool(fields["license"])}
     out = {
         "card_length": len(card.body.strip()),
-        "card_sections": sorted({k for s in sections for k in s.kinds}),
+        "card_sections": documented_kinds(sections),
         "has_license": bool(fields["license"]),
     }
     provenance = dict(fields["provenance"])

@@ -13,7 +13,7 @@ from hubcrawl.crawler.clock import now_iso
 from hubcrawl.db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {
-    "version": "2026.11.1",
+    "version": "2026.11.2",
     # The four parts of `overall` (they sum to 1).
     "weights": {"adoption": 0.35, "quality": 0.30, "ecosystem": 0.20, "match_graph": 0.15},
     # Adoption: log-scaled counters, normalized within each kind.
@@ -55,6 +55,7 @@ ARTIFACT_COLUMNS = (
     "formats",
     "inference",
     "card_length",
+    "gated",
     "card_sections",
     "has_license",
     "eval_count",
@@ -232,14 +233,21 @@ def quality_part(a: dict) -> float:
     wanted = METHOD["quality_sections"]
     has_evidence = count(a.get("eval_count")) > 0 if a["kind"] == "model" else count(a.get("rows")) > 0
     declared = [a.get("task"), a.get("languages"), a.get("parameters") if a["kind"] == "model" else a.get("rows")]
-    score = (
-        w["card_length"]
-        * min(1.0, math.log1p(count(a.get("card_length"))) / math.log1p(METHOD["quality_card_length_full"]))
-        + w["sections"] * len(sections & set(wanted)) / len(wanted)
-        + w["license"] * (1.0 if a.get("has_license") else 0.0)
+    known = (
+        w["license"] * (1.0 if a.get("has_license") else 0.0)
         + w["evidence"] * (1.0 if has_evidence else 0.0)
         + w["metadata"] * sum(1 for d in declared if d) / len(declared)
     )
+    if a.get("gated") and a.get("card_length") is None:
+        # The Hub would not serve the card (and no page showed it): judged on what is known of it
+        # (licence, results, metadata from cardData), scaled to the whole part, not as an empty card.
+        score = known / (w["license"] + w["evidence"] + w["metadata"])
+    else:
+        score = known + (
+            w["card_length"]
+            * min(1.0, math.log1p(count(a.get("card_length"))) / math.log1p(METHOD["quality_card_length_full"]))
+            + w["sections"] * len(sections & set(wanted)) / len(wanted)
+        )
     problems = [e for e in a.get("errors") or [] if e.get("kind") in QUALITY_PENALTY_KINDS]
     problems += a.get("card_validation_errors") or []
     penalty = min(METHOD["quality_penalty_max"], METHOD["quality_penalty_per_error"] * len(problems))

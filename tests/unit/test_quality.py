@@ -1,0 +1,59 @@
+"""What counts as documented, and how a card the Hub would not serve is judged."""
+
+from __future__ import annotations
+
+from hubcrawl.crawler.cards import documented_kinds, parse_card_sections
+from hubcrawl.crawler.ranking import METHOD, quality_part
+
+TEMPLATE = """# Model card
+
+## Model description
+
+A small tagger for harbour names in shipping notes.
+
+## Intended uses
+
+[More Information Needed]
+
+## Limitations
+
+### Out-of-scope use
+
+It was not tested on handwritten notes.
+
+## Training data
+
+TBD
+"""
+
+
+def test_a_section_counts_only_when_it_says_more_than_a_placeholder():
+    assert documented_kinds(parse_card_sections(TEMPLATE)) == ["description", "limitations"]
+
+
+def artifact(**changes) -> dict:
+    base = {
+        "kind": "model",
+        "card_sections": [],
+        "eval_count": 1,
+        "task": "token-classification",
+        "languages": ["en"],
+        "parameters": 1000,
+        "has_license": True,
+        "card_length": None,
+        "gated": None,
+        "errors": [],
+    }
+    base.update(changes)
+    return base
+
+
+def test_a_gated_card_nobody_could_read_is_judged_on_what_is_known_not_as_empty():
+    unread = quality_part(artifact(gated="manual"))
+    empty = quality_part(artifact(card_length=0))
+    assert unread == 1.0 > empty  # licence, results and metadata all there: the whole part
+    w = METHOD["quality"]
+    partial = quality_part(artifact(gated="auto", eval_count=0))
+    assert partial == (w["license"] + w["metadata"]) / (w["license"] + w["evidence"] + w["metadata"])
+    read = quality_part(artifact(gated="manual", card_length=3000, card_sections=["description"]))
+    assert read < unread  # once its text is known (a page showed it), the card is judged as written

@@ -29,6 +29,8 @@ FEATURE_ROWS = [
     "Parameters / Rows",
     "Languages",
     "Base model",
+    "Formats",
+    "Hosted inference",
     "Architecture",
     "Last updated",
     "Capabilities",

@@ -11,30 +11,13 @@ from __future__ import annotations
 import re
 
 from hubcrawl.crawler.cards import Section, prose_sentences
+from hubcrawl.crawler.task_reference import TASK_TITLES, task_reference_evidence
 
 MAX_CAPABILITIES = 10
+# Where a claim's evidence can come from: the API record, the card, the Hub page, a config file the
+# details pass read, or the task reference (how every model of a task works).
+EVIDENCE_SOURCES = ("api", "card", "page", "config.json", "sentence_bert_config.json", "task-reference")
 
-# What a Hub task tag means, in words a reader compares on.
-TASK_TITLES = {
-    "question-answering": "extractive question answering",
-    "table-question-answering": "question answering over tables",
-    "text-classification": "text classification",
-    "token-classification": "token classification (entities, parts of speech)",
-    "zero-shot-classification": "zero-shot classification via NLI",
-    "text-generation": "text generation",
-    "text2text-generation": "text-to-text generation",
-    "summarization": "summarization",
-    "translation": "translation",
-    "fill-mask": "masked-token prediction",
-    "sentence-similarity": "sentence embeddings for similarity search",
-    "feature-extraction": "feature extraction (embeddings)",
-    "text-ranking": "passage re-ranking",
-    "automatic-speech-recognition": "speech recognition",
-    "image-classification": "image classification",
-    "object-detection": "object detection",
-    "text-to-image": "text-to-image generation",
-    "image-to-text": "image captioning",
-}
 DATASET_TASK_TITLES = {task: f"data for {title}" for task, title in TASK_TITLES.items()}
 # Curation practices a dataset card may state, and the words that state them.
 CURATION_TERMS = {
@@ -103,7 +86,8 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# What a capability can be about. Comparisons measure each aspect against peers in its own way:
+# What a capability can be about (size, languages and inference are no longer made: they are rows of the
+# feature table; stored capabilities of those aspects still render). Comparisons measure each aspect:
 # compare.py has a line-maker for every one of them, or fails to import.
 ASPECTS = (
     "task",
@@ -152,7 +136,7 @@ def name_list(values: list[str], limit: int = 4) -> str:
 def model_task(f, sections, evals, urls):
     task = f["task"]
     described = description_sentences(sections, 1)
-    if not task and not described:
+    if not task and not described and not f["base_models"]:
         return None
     evidence, parts = [], []
     if task:
@@ -163,8 +147,14 @@ def model_task(f, sections, evals, urls):
             evidence.append(field_evidence("library_name", f["library_name"], urls["api"]))
             parts[-1] += f" and loads with the {f['library_name']} library"
         parts[-1] += "."
+        if (how := task_reference_evidence(task)) is not None:
+            evidence.append(how)
+            parts.append(how["quote"])
     else:
-        title = "purpose stated in its card"
+        title = "purpose stated in its card" if described else "lineage"
+    if (base := base_model_clause(f, urls)) is not None:
+        parts.append(base[0])
+        evidence.append(base[1])
     for section, sentence in described:
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"Its card says: “{sentence}”")
@@ -192,18 +182,26 @@ def model_training_data(f, sections, evals, urls):
                     "training_data",
                 )
             )
-    if f["base_models"]:
-        relation = "quantized from" if any(t.startswith("base_model:quantized:") for t in f["tags"]) else "built on"
-        evidence = [field_evidence("base_models", f["base_models"], urls["api"] or urls["card"])]
-        out.append(
-            capability(
-                f"{relation} {f['base_models'][0]}",
-                f"It is {relation} {name_list(f['base_models'])}, so it inherits that model's architecture and pretraining.",
-                evidence,
-                "base_model",
-            )
-        )
     return out
+
+
+# How the Hub's `base_model:<relation>:<id>` tags name a model's relation to its base (metadata, not a guess).
+BASE_RELATIONS = {
+    "finetune": "fine-tuned from",
+    "quantized": "a quantized version of",
+    "adapter": "an adapter for",
+    "merge": "a merge of",
+}
+
+
+def base_model_clause(f, urls) -> tuple[str, dict] | None:
+    """`It is fine-tuned from X.` from the metadata; nothing is said about what it inherits."""
+    if not f["base_models"]:
+        return None
+    kinds = {t.split(":")[1] for t in f["tags"] if t.startswith("base_model:") and t.count(":") >= 2}
+    relation = next((BASE_RELATIONS[k] for k in BASE_RELATIONS if k in kinds), "based on")
+    evidence = field_evidence("base_models", f["base_models"], urls["api"] or urls["card"])
+    return f"Its metadata names it {relation} {name_list(f['base_models'])}.", evidence
 
 
 def model_evals(f, sections, evals, urls):
@@ -258,17 +256,6 @@ def model_formats(f, sections, evals, urls):
         )
     ]
     out = []
-    weights = [x for x in formats if x not in ("GGUF",)]
-    if len(weights) >= 2:
-        out.append(
-            capability(
-                "multi-framework deployment",
-                f"Weights are published as {name_list(weights, 8)}, so one checkpoint serves several runtimes "
-                "without conversion.",
-                evidence,
-                "formats",
-            )
-        )
     if "GGUF" in formats:
         out.append(
             capability(
@@ -288,32 +275,6 @@ def model_formats(f, sections, evals, urls):
             )
         )
     return out
-
-
-def model_size(f, sections, evals, urls):
-    n = f["parameters"]
-    if not n:
-        return None
-    source = f["provenance"].get("parameters") or "api"
-    display = human_count(n)
-    evidence = [
-        field_evidence(
-            "parameters",
-            n,
-            urls["card"] if source.startswith("card") else urls["api"],
-            source="card" if source.startswith("card") else "api",
-            display=display,
-        )
-    ]
-    if source.startswith("card"):
-        evidence[0]["quote"] = source.split(": ", 1)[-1]
-    size_word = "compact" if n < 500_000_000 else "mid-sized" if n < 10_000_000_000 else "large"
-    origin = "as its card states" if source.startswith("card") else f"counted in its {source.split('.')[0]} metadata"
-    return [
-        capability(
-            f"{size_word} model ({display} parameters)", f"It has {display} parameters, {origin}.", evidence, "size"
-        )
-    ]
 
 
 # How each architecture fact reads in a sentence, in the order a reader scans them.
@@ -395,27 +356,6 @@ def model_labels(f, sections, evals, urls):
     ]
 
 
-def languages_capability(f, sections, evals, urls):
-    langs = f["languages"]
-    if not langs:
-        return None
-    evidence = [field_evidence("languages", langs, urls["api"] or urls["card"], display=str(len(langs)))]
-    if len(langs) == 1:
-        return [
-            capability(
-                f"{langs[0]} language", f"Its metadata declares one language: {langs[0]}.", evidence, "languages"
-            )
-        ]
-    return [
-        capability(
-            f"multilingual ({len(langs)} languages)",
-            f"Its metadata declares {len(langs)} languages: {name_list(langs, 8)}.",
-            evidence,
-            "languages",
-        )
-    ]
-
-
 LIMITATION_WORDS = re.compile(r"\b(not|limit\w*|bias\w*|risk\w*|cannot|should|may|only|out-of-scope|harm\w*)\b", re.I)
 
 
@@ -446,28 +386,6 @@ def uses_and_limits(f, sections, evals, urls):
                 )
             )
     return out
-
-
-def hosted_inference(f, sections, evals, urls):
-    mode = f.get("inference")
-    if mode == "warm":
-        text = "The Hub reports it warm for serverless inference: it can be called over HTTP without deploying it."
-        return [
-            capability(
-                "hosted serverless inference", text, [field_evidence("inference", mode, urls["api"])], "inference"
-            )
-        ]
-    if mode == "endpoints":
-        text = "Tagged endpoints_compatible: it deploys to Hugging Face Inference Endpoints without custom code."
-        return [
-            capability(
-                "one-click deployment to Inference Endpoints",
-                text,
-                [field_evidence("tags", "endpoints_compatible", urls["api"])],
-                "inference",
-            )
-        ]
-    return None
 
 
 # -- dataset capabilities ----------------------------------------------------------------------
@@ -599,19 +517,15 @@ MODEL_BUILDERS = [
     model_task,
     model_training_data,
     model_evals,
-    model_size,
     model_architecture,
     model_labels,
     model_formats,
-    languages_capability,
     uses_and_limits,
-    hosted_inference,
 ]
 DATASET_BUILDERS = [
     dataset_contents,
     dataset_scale,
     dataset_curation,
-    languages_capability,
     dataset_access,
     dataset_configs,
     uses_and_limits,

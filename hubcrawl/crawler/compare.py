@@ -439,6 +439,8 @@ DESCRIPTIVE_ROWS = (
     ("Parameters / Rows", size_cell),
     ("Languages", languages_cell),
     ("Base model", lambda a: ", ".join((a["base_models"] or [])[:2]) or "—"),
+    ("Formats", lambda a: ", ".join((a["formats"] or [])[:6]) or "—"),
+    ("Hosted inference", lambda a: a["inference"] or "—"),
     ("Architecture", architecture_summary),
     ("Last updated", lambda a: (a["last_modified"] or "")[:10] or "—"),
 )

@@ -6,6 +6,7 @@ import json
 
 import sqlite_utils
 
+from hubcrawl.crawler.capabilities import EVIDENCE_SOURCES
 from tests.conftest import hubcrawl
 from tests.hubstub import StubHub, make_hub
 
@@ -51,7 +52,7 @@ def test_export_jsonl_and_csv(db_file):
     db = sqlite_utils.Database(db_file)
     assert len(lines) == db.execute("select count(*) from capabilities").fetchone()[0]
     first = json.loads(lines[0])
-    assert isinstance(first["evidence"], list) and first["evidence"][0]["source"] in ("api", "card", "page")
+    assert isinstance(first["evidence"], list) and first["evidence"][0]["source"] in EVIDENCE_SOURCES
     rows = list(csv.DictReader(io.StringIO(table)))
     assert {r["id"] for r in rows} == {r["id"] for r in db["artifacts"].rows}
     assert json.loads(rows[0]["formats"]) == json.loads(db["artifacts"].get(rows[0]["id"])["formats"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hubcrawl.crawler.capabilities import numbers_in
+from hubcrawl.crawler.capabilities import EVIDENCE_SOURCES, numbers_in
 from hubcrawl.crawler.cards import parse_card_sections
 from hubcrawl.crawler.items import ArtifactItem
 from hubcrawl.crawler.normalize import normalize_artifact
@@ -21,7 +21,7 @@ def assert_grounded(capabilities: list[dict]) -> None:
         assert cap["title"] and cap["text"], cap
         assert cap["evidence"], f"no evidence for {cap['title']!r}"
         for entry in cap["evidence"]:
-            assert entry.get("source") in ("api", "card", "page"), entry
+            assert entry.get("source") in EVIDENCE_SOURCES, entry
             assert "field" in entry or "quote" in entry, entry
         evidence = json.dumps(cap["evidence"], ensure_ascii=False)
         for number in numbers_in(cap["title"] + " " + cap["text"]):
@@ -78,7 +78,7 @@ def test_realworld_capabilities_are_grounded(card_path: Path):
                 assert entry["quote"] in sections[entry["section"]]
 
 
-def test_a_card_without_body_gives_metadata_only_capabilities():
+def test_a_card_without_body_gives_metadata_and_task_reference_capabilities_only():
     record = {
         "id": "acme/summarizer",
         "pipeline_tag": "summarization",
@@ -97,8 +97,12 @@ def test_a_card_without_body_gives_metadata_only_capabilities():
     )
     normalized = normalize_artifact(item)
     titles = [c["title"] for c in normalized.capabilities]
-    assert titles == ["summarization", "multi-framework deployment"]
-    assert all("quote" not in e for c in normalized.capabilities for e in c["evidence"])
+    assert titles == ["summarization"]  # formats and the rest are rows of the feature table, not capabilities
+    # Nothing is quoted from the empty card; the task's capability says how summarization works, cited.
+    assert all(e["source"] != "card" for c in normalized.capabilities for e in c["evidence"])
+    task = normalized.capabilities[0]
+    assert "a shorter text that conveys the main content" in task["text"]
+    assert any(e["source"] == "task-reference" and e["url"].endswith("/tasks/summarization") for e in task["evidence"])
     assert_grounded(normalized.capabilities)
 
 

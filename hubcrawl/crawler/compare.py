@@ -16,7 +16,7 @@ import inflect
 
 from hubcrawl.crawler.capabilities import ASPECTS, human_count
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.peers import SCALAR_MEASURES, Peers, median_without
+from hubcrawl.crawler.peers import SCALAR_MEASURES, Peers, median_without, nearest
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
@@ -108,8 +108,10 @@ class Comparator:
         peer_median = median_without(g.downloads, downloads)
         return {
             "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
-            "vs_alternatives": f"{counted(downloads, 'download')} vs a peer median of {fmt(peer_median)} across {counted(n, 'peer')}.",
+            "vs_alternatives": f"{counted(downloads, 'download')} vs a peer median of {fmt(peer_median)} across "
+            f"{counted(n, 'peer')}{named(nearest(g.holders['downloads'], downloads, a['id']), fmt)}.",
             "basis": {
+                "nearest": nearest(g.holders["downloads"], downloads, a["id"]),
                 "measure": "downloads",
                 "value": downloads,
                 "rank": rank,
@@ -131,12 +133,15 @@ class Comparator:
             return {"unique": text, "vs_alternatives": text, "basis": {"measure": measure, "value": value, "peers": 0}}
         peer_median = median_without(values, value)
         below = bisect.bisect_left(values, value)  # peers with less: the artifact itself is not below itself
+        close = nearest(g.holders[measure], value, a["id"]) if measure in g.holders else []
         share = round(100 * below / stating)
         stated = f"{fmt(value)} {WORDS.plural_noun(noun, value)}"
         return {
             "unique": f"{stated}: {rank_among(below, stating, 'more than', 'states')} ({group}).",
-            "vs_alternatives": f"{stated} vs a peer median of {fmt(peer_median)} ({counted(stating, 'peer')}).",
+            "vs_alternatives": f"{stated} vs a peer median of {fmt(peer_median)} ({counted(stating, 'peer')})"
+            f"{named(close, fmt)}.",
             "basis": {
+                "nearest": close,
                 "measure": measure,
                 "value": value,
                 "peer_median": peer_median,
@@ -229,10 +234,13 @@ class Comparator:
             }
         below = bisect.bisect_left(reported, e["value"])
         peer_median = median_without(reported, e["value"])
+        close = nearest(self.peers.eval_holders[(a["kind"], a["task"], e["dataset"], e["metric"])], e["value"], a["id"])
         return {
             "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: {rank_among(below, len(reported) - 1, 'above', 'reports')}.",
-            "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset and metric.",
+            "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset "
+            f"and metric{named(close, lambda v: f'{v:.4g}')}.",
             "basis": {
+                "nearest": close,
                 "measure": "eval",
                 "dataset": e["dataset"],
                 "metric": e["metric"],
@@ -550,6 +558,11 @@ def rank_among(below: int, n: int, word: str, verb: str) -> str:
     if below == n:
         return f"{word} {peers}" if n == 1 else f"{word} all {peers[4:]}"
     return f"{word} {below:,} of {peers}"
+
+
+def named(close: list[tuple[float, str]], show) -> str:
+    """`; nearest: 40,100 for org/a, 30,200 for org/b` — the closest peers by name, with their values."""
+    return "; nearest: " + ", ".join(f"{show(v)} for {i}" for v, i in close) if close else ""
 
 
 def sentence_start(text: str) -> str:

@@ -19,6 +19,7 @@ class PeerGroup:
     downloads: list[int] = field(default_factory=list)  # sorted ascending
     values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
     counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
+    holders: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # (value, id), sorted, per measure
 
 
 class Peers:
@@ -32,17 +33,22 @@ class Peers:
             g.downloads.sort()
             for values in g.values.values():
                 values.sort()
+            for holders in g.holders.values():
+                holders.sort()
         self.evals: dict[str, list[dict]] = defaultdict(list)
         for r in eval_rows:
             self.evals[r["artifact_id"]].append(r)
         self.eval_values: dict[tuple, list[float]] = defaultdict(list)  # sorted, one value per artifact
+        self.eval_holders: dict[tuple, list[tuple[float, str]]] = defaultdict(list)  # (value, id), sorted
         for artifact_id, results in self.evals.items():
             a = artifacts.get(artifact_id)
             if a:
                 # One value per artifact, dataset and metric: the first it reports (as its own lines use).
                 for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
-                    self.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])].append(e["value"])
-        for values in self.eval_values.values():
+                    key = (a["kind"], a["task"], e["dataset"], e["metric"])
+                    self.eval_values[key].append(e["value"])
+                    self.eval_holders[key].append((e["value"], artifact_id))
+        for values in (*self.eval_values.values(), *self.eval_holders.values()):
             values.sort()
 
     def of(self, a: dict) -> PeerGroup:
@@ -56,9 +62,11 @@ def group_key(a: dict) -> tuple[str, str | None]:
 def add_member(g: PeerGroup, a: dict) -> None:
     g.members.append(a["id"])
     g.downloads.append(a["downloads"] or 0)
+    g.holders.setdefault("downloads", []).append((a["downloads"] or 0, a["id"]))
     for measure in SCALAR_MEASURES:
         if a[measure]:
             g.values.setdefault(measure, []).append(a[measure])
+            g.holders.setdefault(measure, []).append((a[measure], a["id"]))
     facts = a["architecture"] if isinstance(a["architecture"], dict) else {}
     for fact in ARCHITECTURE_MEASURES:
         value = facts.get(fact, {}).get("value") if isinstance(facts.get(fact), dict) else None
@@ -85,3 +93,10 @@ def median_without(values: list[float], value: float) -> float:
     if size % 2:
         return at(size // 2)
     return (at(size // 2 - 1) + at(size // 2)) / 2
+
+
+def nearest(holders: list[tuple[float, str]], value: float, own_id: str, k: int = 2) -> list[tuple[float, str]]:
+    """The k peers whose value is closest to this one (ties: the larger value, then the id), itself left out."""
+    at = bisect.bisect_left(holders, (value, ""))
+    window = [h for h in holders[max(0, at - k - 1) : at + k + 1] if h[1] != own_id]
+    return sorted(window, key=lambda h: (abs(h[0] - value), -h[0], h[1]))[:k]

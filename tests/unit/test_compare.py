@@ -151,3 +151,20 @@ def test_architecture_lines_measure_a_config_against_the_peers_configs(memory_db
         "32 layers, hidden 4,096, 32 heads, 8 KV heads, 32,768 positions",
         "12 layers, hidden 768, 32 heads, 12 KV heads, 2,048 positions",
     )
+
+
+def test_alternatives_are_named_with_their_measured_values(ranked):
+    comparator = Comparator(ranked)
+    (task,) = [c for c in comparator.side("org/qa-mid") if c["aspect"] == "task"]
+    # The two other question-answering models, closest in downloads first, each with its count.
+    assert task["vs_alternatives"].endswith("; nearest: 2 for org/qa-small, 5,000 for org/qa-big.")
+    assert task["basis"]["nearest"] == [(2, "org/qa-small"), (5000, "org/qa-big")]
+
+
+def test_nearest_leaves_the_artifact_itself_out_and_prefers_the_closest():
+    from hubcrawl.crawler.peers import nearest
+
+    holders = [(1, "a"), (10, "b"), (12, "me"), (13, "c"), (40, "d")]
+    assert nearest(holders, 12, "me") == [(13, "c"), (10, "b")]
+    assert nearest(holders, 12, "me", k=1) == [(13, "c")]
+    assert nearest([(12, "me")], 12, "me") == []

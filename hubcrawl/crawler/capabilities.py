@@ -209,7 +209,7 @@ def model_evals(f, sections, evals, urls):
         return None
     by_dataset: dict[str, list[dict]] = {}
     for e in evals:
-        by_dataset.setdefault(e["dataset_name"] or e["dataset"], []).append(e)
+        by_dataset.setdefault(e["dataset_name"] or e["dataset"] or "its card's results table", []).append(e)
     out = []
     for dataset, results in list(by_dataset.items())[:2]:
         shown = results[:4]
@@ -220,16 +220,18 @@ def model_evals(f, sections, evals, urls):
             phrases.append(f"{e['metric_name'] or e['metric']} {display}" + (f" ({where})" if where else ""))
             evidence.append(
                 {
-                    "source": "card" if e["source"] == "model-index" else "api",
+                    "source": "api" if e["source"] == "eval_results" else "card",
                     "field": e["source"],
                     "value": e["value"],
                     "display": display,
                     "dataset": dataset,
                     "metric": e["metric"],
+                    "metric_name": e["metric_name"],
                     "config": e["config"],
                     "split": e["split"],
                     "verified": e["verified"],
-                    "url": urls["card"] if e["source"] == "model-index" else urls["api"],
+                    "url": urls["api"] if e["source"] == "eval_results" else urls["card"],
+                    **({"quote": e["quote"]} if e.get("quote") else {}),
                 }
             )
         verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""

@@ -18,6 +18,7 @@ from huggingface_hub.hf_api import DatasetInfo, ModelInfo
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
+from hubcrawl.crawler.card_results import results_from_tables
 from hubcrawl.crawler.cards import (
     ParsedCard,
     decode_card,
@@ -202,6 +203,10 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     artifact = derive_fields(src.kind, src.repo_id, record or {}, info, card)
     sections = parse_card_sections(card.body) if card is not None else []
     evals = eval_results_from(card.front_matter if card is not None else {}, record or {})
+    if src.kind == "model":
+        # A table repeating what model-index reports is not a second result.
+        reported = {e["metric"].lower() for e in evals if e["metric"]}
+        evals += [r for r in results_from_tables(sections, src.repo_id) if r["metric"].lower() not in reported]
     artifact.update(card_fields(src.kind, artifact, card, sections))
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
@@ -592,6 +597,7 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
                         "metric_name": r.metric_name,
                         "value": value,
                         "verified": bool(r.verified),
+                        "quote": None,
                     }
                 )
     entries = record.get("evalResults")
@@ -614,6 +620,7 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
                         "metric_name": None,
                         "value": value,
                         "verified": bool(e.verify_token),
+                        "quote": None,
                     }
                 )
     return out

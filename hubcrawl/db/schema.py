@@ -113,13 +113,13 @@ SCHEMA: dict[str, dict] = {
         },
     },
     "eval_results": {
-        "description": "Reported results from model-index and the Hub's eval results.",
+        "description": "Reported results from model-index, the Hub's eval results and the card's own tables.",
         "pk": "id",
         "foreign_keys": ARTIFACT_FK,
         "columns": {
             "id": (int, "row id"),
             "artifact_id": (str, "the artifact"),
-            "source": (str, "model-index or eval_results"),
+            "source": (str, "model-index, eval_results (the Hub's API) or card-table (a table in the card)"),
             "task": (str, "task type"),
             "dataset": (str, "dataset id or type"),
             "dataset_name": (str, "dataset name as reported"),
@@ -129,6 +129,7 @@ SCHEMA: dict[str, dict] = {
             "metric_name": (str, "metric name as reported"),
             "value": (float, "the reported value (finite numbers only)"),
             "verified": (int, "1 when the Hub verified it"),
+            "quote": (str, "the card's table row a card-table result was read from"),
         },
     },
     "repo_files": {

@@ -1,0 +1,137 @@
+"""Results a card states in its tables (pure): `| testset | BLEU | chr-F |` rows, `| Metric | dev | test |`
+rows, and comparison tables where only this model's own row counts. Each becomes an eval result with
+`source: "card-table"` and the row it was read from; training-split and per-epoch numbers are not
+evaluation and are left out, and a cell that is not one plain number is never guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hubcrawl.crawler.cards import Section
+
+# Metric names as cards write them in table headers and first columns (data; the key is the metric).
+METRIC_NAMES: dict[str, re.Pattern] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "f1": r"^(?:macro[- ]|micro[- ]|weighted[- ])?f1(?:[- ]score)?\b",
+        "accuracy": r"^acc(?:uracy)?\b",
+        "precision": r"^precision\b",
+        "recall": r"^recall\b",
+        "bleu": r"^(?:sacre)?bleu\b",
+        "chrf": r"^chr-?f\b",
+        "rouge1": r"^rouge-?1\b",
+        "rouge2": r"^rouge-?2\b",
+        "rougeL": r"^rouge-?l(?:sum)?\b",
+        "wer": r"^wer\b",
+        "cer": r"^cer\b",
+        "exact_match": r"^(?:em|exact[ _-]?match)\b",
+        "ndcg": r"^ndcg(?:@\d+)?\b",
+        "mrr": r"^mrr(?:@\d+)?\b",
+        "map": r"^map\b",
+        "ap": r"^(?:box |mask )?ap(?:50|75)?\b",
+        "perplexity": r"^(?:ppl|perplexity)\b",
+        "pearson": r"^pearson\b",
+        "spearman": r"^spearman\b",
+        "matthews_correlation": r"^(?:mcc|matthews)\b",
+    }.items()
+}
+SPLITS = {"test": "test", "dev": "validation", "validation": "validation", "val": "validation", "eval": "validation"}
+TRAINING_LOG = re.compile(r"^(?:epoch|step|training loss|train loss)$", re.IGNORECASE)
+MODEL_COLUMN = re.compile(r"^(?:model|model[ -]name|checkpoint|name|system)$", re.IGNORECASE)
+PLAIN_NUMBER = re.compile(r"^\s*(-?\d{1,9}(?:\.\d{1,9})?)\s*%?\s*$")
+MAX_RESULTS = 40
+
+
+def metric_of(text: str) -> str | None:
+    text = text.strip().strip("*_` ")
+    return next((name for name, pattern in METRIC_NAMES.items() if pattern.match(text)), None)
+
+
+def split_of(text: str) -> str | None:
+    return SPLITS.get(text.strip().strip("*_` ").lower())
+
+
+def number_of(text: str) -> float | None:
+    match = PLAIN_NUMBER.match(text.strip().strip("*_`"))
+    return float(match.group(1)) if match else None
+
+
+def results_from_tables(sections: list[Section], repo_id: str) -> list[dict]:
+    """Eval results from the card's tables, each with the row it came from."""
+    own_name = repo_id.split("/")[-1].lower()
+    out = []
+    for section in sections:
+        if "train" in section.title.lower() and "evaluation" not in section.kinds:
+            continue  # training logs and hyperparameters, not evaluation
+        for table in section.tables:
+            if len(table) < 2 or any(TRAINING_LOG.match(h.strip()) for h in table[0]):
+                continue
+            out += metric_columns(table, own_name) or metric_rows(table)
+    return out[:MAX_RESULTS]
+
+
+def metric_columns(table: list[list[str]], own_name: str) -> list[dict]:
+    """`| testset | BLEU | chr-F |`: a metric per column, a dataset (or split, or model) per row."""
+    header = table[0]
+    metrics = {j: metric_of(h) for j, h in enumerate(header) if j and metric_of(h)}
+    if not metrics:
+        return []
+    by_model = bool(MODEL_COLUMN.match(header[0].strip()))
+    out = []
+    for row in table[1:]:
+        if not row:
+            continue
+        label = row[0].strip()
+        if by_model and label.lower().split("/")[-1] != own_name:
+            continue  # another model's numbers: the card's comparison, not this model's result
+        split = split_of(label)
+        if split == "train" or label.lower() == "train":
+            continue
+        for j, metric in metrics.items():
+            value = number_of(row[j]) if j < len(row) else None
+            if value is None:
+                continue
+            dataset = parenthetical(header[j]) or (None if by_model or split else label)
+            out.append(result(dataset, split, metric, header[j], value, row))
+    return out
+
+
+def metric_rows(table: list[list[str]]) -> list[dict]:
+    """`| Metric | dev | test |`: a metric per row, a split (or dataset) per column."""
+    header = table[0]
+    out = []
+    for row in table[1:]:
+        metric = metric_of(row[0]) if row else None
+        if metric is None:
+            continue
+        for j in range(1, min(len(row), len(header))):
+            value = number_of(row[j])
+            column = header[j].strip()
+            if value is None or column.lower() == "train":
+                continue
+            split = split_of(column)
+            dataset = None if split or not column or column.lower() in ("value", "score") else column
+            out.append(result(dataset, split, metric, row[0].strip(), value, row))
+    return out
+
+
+def parenthetical(text: str) -> str | None:
+    match = re.search(r"\(([^()]{2,80})\)", text)
+    return match.group(1).strip() if match else None
+
+
+def result(dataset: str | None, split: str | None, metric: str, metric_name: str, value: float, row: list[str]) -> dict:
+    return {
+        "source": "card-table",
+        "task": None,
+        "dataset": dataset,
+        "dataset_name": dataset,
+        "config": None,
+        "split": split,
+        "metric": metric,
+        "metric_name": metric_name.strip().strip("*_` "),
+        "value": value,
+        "verified": False,
+        "quote": "| " + " | ".join(cell.strip() for cell in row) + " |",
+    }

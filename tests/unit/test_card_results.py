@@ -1,0 +1,85 @@
+"""Results a card states in its tables, read as eval results with the row they came from."""
+
+from __future__ import annotations
+
+from hubcrawl.crawler.card_results import results_from_tables
+from hubcrawl.crawler.cards import parse_card_sections
+from hubcrawl.crawler.items import ArtifactItem
+from hubcrawl.crawler.normalize import normalize_artifact
+
+CARD = """# harbour-ner
+
+## Evaluation
+
+| Metric | dev | test | train |
+|---|---|---|---|
+| F1 | 93.2 | 90.4 | 99.9 |
+| precision | 92.8 | 89.9 | 99.8 |
+| notes | good | fine | - |
+
+## Translation scores
+
+| testset | BLEU | chr-F |
+|---|---|---|
+| harbour-notes-2024.en.nl | 31.5 | 0.602 |
+| harbour-notes-2025.en.nl | 29.0~30.0 | 0.590 |
+
+## Compared with others
+
+| Model-Name | NDCG@10 (Quay Queries) | Docs / Sec |
+|---|---|---|
+| acme/harbour-ner | 61.20 | 900 |
+| acme/harbour-ner-large | 64.80 | 300 |
+
+## Training results
+
+| Epoch | Step | Validation Loss | Accuracy |
+|---|---|---|---|
+| 1.0 | 500 | 0.21 | 0.93 |
+"""
+
+
+def rows(card: str = CARD) -> list[tuple]:
+    found = results_from_tables(parse_card_sections(card), "acme/harbour-ner")
+    return [(r["dataset"], r["split"], r["metric"], r["value"]) for r in found]
+
+
+def test_tables_give_results_with_their_dataset_split_and_metric():
+    assert rows() == [
+        (None, "validation", "f1", 93.2),
+        (None, "test", "f1", 90.4),
+        (None, "validation", "precision", 92.8),
+        (None, "test", "precision", 89.9),
+        ("harbour-notes-2024.en.nl", None, "bleu", 31.5),
+        ("harbour-notes-2024.en.nl", None, "chrf", 0.602),
+        ("harbour-notes-2025.en.nl", None, "chrf", 0.590),  # "29.0~30.0" is not one number: left out
+        ("Quay Queries", None, "ndcg", 61.2),  # only this model's row of a comparison table
+    ]
+
+
+def test_training_numbers_are_not_evaluation():
+    assert all(value not in (99.9, 99.8, 0.93) for *_, value in rows())
+
+
+def test_a_table_result_is_quoted_as_its_row_and_model_index_wins_over_a_repeated_table():
+    card = (
+        "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: token-classification}\n    dataset: {type: conll2003, name: CoNLL}\n    metrics:\n    - {type: f1, value: 0.904}\n---\n"
+        + CARD
+    )
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/harbour-ner",
+        record={"id": "acme/harbour-ner"},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=card.encode(),
+    )
+    normalized = normalize_artifact(item)
+    sources = [(e["source"], e["metric"]) for e in normalized.eval_results]
+    assert ("model-index", "f1") in sources and ("card-table", "f1") not in sources  # not reported twice
+    bleu = next(e for e in normalized.eval_results if e["metric"] == "bleu")
+    assert bleu["quote"] == "| harbour-notes-2024.en.nl | 31.5 | 0.602 |"
+    evidence = [e for c in normalized.capabilities if c["aspect"] == "evals" for e in c["evidence"]]
+    precision = "| precision | 92.8 | 89.9 | 99.8 |"
+    assert any(e.get("quote") == precision and e["source"] == "card" and e["field"] == "card-table" for e in evidence)

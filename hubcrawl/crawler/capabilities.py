@@ -246,6 +246,34 @@ def model_evals(f, sections, evals, urls):
     return out
 
 
+# A sentence that states how well the model does: a comparison, or a result with a number.
+RESULT_CLAIM = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|better than|on par with)\b|"
+    r"\b(?:achiev\w*|reach\w*|obtain\w*)\b[^.]{0,80}\d|"
+    r"\d(?:\.\d+)?\s*%?\s*(?:f1|accuracy|bleu|rouge|wer|ap|map|ndcg|mrr|exact match|points?)\b|"
+    r"\b(?:f1|accuracy|bleu|rouge|wer|ap|map|ndcg|mrr)\b[^.]{0,40}\d",
+    re.IGNORECASE,
+)
+
+
+def model_stated_results(f, sections, evals, urls):
+    """What the card's prose says about how well the model does (comparisons, scores), quoted."""
+    found = []
+    for section in sections:
+        if any(k in section.kinds for k in ("citation", "training_data")):
+            continue
+        for paragraph in section.paragraphs:
+            for sentence in prose_sentences(paragraph, max_words=50):
+                if RESULT_CLAIM.search(sentence) and sentence not in (q for _, q in found):
+                    found.append((section, sentence))
+    if not found:
+        return None
+    found = found[:2]
+    evidence = [quote_evidence(section, sentence, urls["card"]) for section, sentence in found]
+    text = " ".join(f"The card states: “{sentence}”" for _, sentence in found)
+    return [capability("results stated in its card", text, evidence, "evals")]
+
+
 def model_formats(f, sections, evals, urls):
     formats = f["formats"]
     source = f["provenance"].get("formats") or "files"
@@ -519,6 +547,7 @@ MODEL_BUILDERS = [
     model_task,
     model_training_data,
     model_evals,
+    model_stated_results,
     model_architecture,
     model_labels,
     model_formats,

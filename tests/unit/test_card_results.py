@@ -83,3 +83,26 @@ def test_a_table_result_is_quoted_as_its_row_and_model_index_wins_over_a_repeate
     evidence = [e for c in normalized.capabilities if c["aspect"] == "evals" for e in c["evidence"]]
     precision = "| precision | 92.8 | 89.9 | 99.8 |"
     assert any(e.get("quote") == precision and e["source"] == "card" and e["field"] == "card-table" for e in evidence)
+
+
+def test_result_sentences_of_the_prose_are_quoted_as_stated_results():
+    card = (
+        "# harbour-ner\n\nThe tagger reaches an F1 of 90.4 on the harbour test notes. "
+        "It outperforms the older port tagger on every split we tried. "
+        "Each note was scored by two annotators from 1 to 5.\n\n"
+        "## Citation\n\nOur earlier paper achieves 88.0 F1 on the same notes and is cited below.\n"
+    )
+    item = ArtifactItem(
+        kind="model",
+        repo_id="acme/harbour-ner",
+        record={"id": "acme/harbour-ner"},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=card.encode(),
+    )
+    (stated,) = [c for c in normalize_artifact(item).capabilities if c["title"] == "results stated in its card"]
+    assert [e["quote"] for e in stated["evidence"]] == [
+        "The tagger reaches an F1 of 90.4 on the harbour test notes.",
+        "It outperforms the older port tagger on every split we tried.",
+    ]  # not the annotation scale, not the citation section

@@ -466,6 +466,9 @@ def dataset_scale(f, sections, evals, urls):
                 )
             )
             parts[-1] += f", split as {'; '.join(split_text)}"
+            shapes = [tuple(sorted(s.items())) for s in splits.values() if s]
+            if len(shapes) > len(set(shapes)):
+                parts[-1] += " (configurations with the same split sizes counted once)"
     if f.get("bytes"):
         evidence.append(
             field_evidence("bytes", f["bytes"], urls["api"] or urls["card"], source="card", display=f"{f['bytes']:,}")
@@ -473,11 +476,29 @@ def dataset_scale(f, sections, evals, urls):
         parts.append(f"{f['bytes']:,} bytes of data")
     if f.get("size_categories"):
         evidence.append(field_evidence("size_categories", f["size_categories"], urls["api"] or urls["card"]))
-        parts.append(f"size category {name_list(f['size_categories'])}")
+        stated = f"size category {name_list(f['size_categories'])}"
+        if rows and not any(size_category_holds(c, rows) for c in f["size_categories"]):
+            stated = f"its metadata's {stated}, which this count does not fall in"
+        parts.append(stated)
     title = f"{human_count(rows)} examples" if rows else f"size {f['size_categories'][0]}"
     if rows:
         evidence[0]["display"] += f" / {human_count(rows)}"
     return [capability(title, sentence_case("; ".join(parts)) + ".", evidence, "scale")]
+
+
+SIZE_BOUND = re.compile(r"^(?:(\d+)([KMBT])?<)?n(?:<(\d+)([KMBT])?|>(\d+)([KMBT])?)?$")
+SIZE_UNIT = {None: 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def size_category_holds(category: str, rows: int) -> bool:
+    """Whether a row count falls in a Hub size category (`1K<n<10K`, `n<1K`, `n>1T`); an unknown form holds."""
+    match = SIZE_BOUND.match(category.replace(" ", ""))
+    if not match:
+        return True
+    low_n, low_u, high_n, high_u, over_n, over_u = match.groups()
+    low = int(low_n) * SIZE_UNIT[low_u] if low_n else int(over_n) * SIZE_UNIT[over_u] if over_n else 0
+    high = int(high_n) * SIZE_UNIT[high_u] if high_n else None
+    return rows >= low and (high is None or rows <= high)
 
 
 def dataset_curation(f, sections, evals, urls):

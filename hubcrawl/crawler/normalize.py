@@ -473,7 +473,7 @@ def dataset_stats(meta: dict) -> dict:
     return {
         "size_categories": [str(v) for v in as_list(size_categories)],
         "splits": splits,
-        "rows": sum(n for config in splits.values() for n in config.values()) or None,
+        "rows": distinct_rows(splits),
         "bytes": size or None,
         "download_bytes": download or None,
         "configs": configs,
@@ -498,6 +498,20 @@ BASE_MODEL_PATTERNS = [
 ]
 
 
+def distinct_rows(splits: dict[str, dict[str, int]]) -> int | None:
+    """Rows over a dataset's configurations, each set of identical split sizes counted once: configurations
+    with exactly the same splits (gsm8k's main and socratic, wikitext's raw and tokenized) hold the same
+    examples in another form, and adding them up would double the dataset."""
+    distinct = {tuple(sorted(by_split.items())) for by_split in splits.values() if by_split}
+    return sum(n for shape in distinct for _, n in shape) or None
+
+
+def repeated_configs(splits: dict[str, dict[str, int]]) -> int:
+    """How many configurations repeat another's split sizes (and were not counted again)."""
+    shapes = [tuple(sorted(by_split.items())) for by_split in splits.values() if by_split]
+    return len(shapes) - len(set(shapes))
+
+
 def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> dict:
     """What the card's body adds: quality signals, and facts the API did not state."""
     if card is None:
@@ -520,7 +534,7 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
         splits = splits_from_tables(sections)
         if splits:
             out["splits"] = splits
-            out["rows"] = sum(n for by_split in splits.values() for n in by_split.values())
+            out["rows"] = distinct_rows(splits)
             out["provenance_rows"] = "card Data Splits table"
     if kind == "model":
         stated = [m.group(1) for p in BASE_MODEL_PATTERNS for m in p.finditer(card.body)]

@@ -57,3 +57,39 @@ def test_a_gated_card_nobody_could_read_is_judged_on_what_is_known_not_as_empty(
     assert partial == (w["license"] + w["metadata"]) / (w["license"] + w["evidence"] + w["metadata"])
     read = quality_part(artifact(gated="manual", card_length=3000, card_sections=["description"]))
     assert read < unread  # once its text is known (a page showed it), the card is judged as written
+
+
+def test_configurations_with_the_same_splits_are_one_dataset_and_a_wrong_size_category_is_said():
+    from hubcrawl.crawler.items import ArtifactItem
+    from hubcrawl.crawler.normalize import normalize_artifact
+
+    info = [
+        {
+            "config_name": name,
+            "splits": [{"name": "train", "num_examples": 7000}, {"name": "test", "num_examples": 1300}],
+        }
+        for name in ("plain", "worked")
+    ]
+    card = (
+        "---\nsize_categories: [10K<n<100K]\ndataset_info:\n"
+        + "".join(
+            f"- config_name: {c['config_name']}\n  splits:\n"
+            + "".join(f"  - name: {s['name']}\n    num_examples: {s['num_examples']}\n" for s in c["splits"])
+            for c in info
+        )
+        + "---\n# Word problems\n"
+    )
+    item = ArtifactItem(
+        kind="dataset",
+        repo_id="acme/word-problems",
+        record={"id": "acme/word-problems"},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=card.encode(),
+    )
+    normalized = normalize_artifact(item)
+    assert normalized.artifact["rows"] == 8300  # not 16,600: the two configurations hold the same problems
+    (scale,) = [c for c in normalized.capabilities if c["aspect"] == "scale"]
+    assert "configurations with the same split sizes counted once" in scale["text"]
+    assert "its metadata's size category 10K<n<100K, which this count does not fall in" in scale["text"]

@@ -105,3 +105,16 @@ def store(
         path: {"sha": rec["sha"], "body": text, "url": f"{ENDPOINT}/{path}"} for path, text in (files or {}).items()
     }
     save_artifacts(db, [normalize_artifact(artifact, ENDPOINT, rows).rows()])
+
+
+def card_item(repo_id: str, card: str | bytes, kind: str = "model", record: dict | None = None) -> ArtifactItem:
+    """A repo whose card came back with this text (and a bare record unless one is given)."""
+    return ArtifactItem(
+        kind=kind,
+        repo_id=repo_id,
+        record=record or {"id": repo_id},
+        fetched_at="t",
+        card_url="u",
+        card_status=200,
+        card_body=card.encode() if isinstance(card, str) else card,
+    )

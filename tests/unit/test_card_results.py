@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hubcrawl.crawler.card_results import results_from_tables
 from hubcrawl.crawler.cards import parse_card_sections
-from hubcrawl.crawler.items import ArtifactItem
 from hubcrawl.crawler.normalize import normalize_artifact
+from tests.unit.conftest import card_item
 
 CARD = """# harbour-ner
 
@@ -66,15 +66,7 @@ def test_a_table_result_is_quoted_as_its_row_and_model_index_wins_over_a_repeate
         "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: token-classification}\n    dataset: {type: conll2003, name: CoNLL}\n    metrics:\n    - {type: f1, value: 0.904}\n---\n"
         + CARD
     )
-    item = ArtifactItem(
-        kind="model",
-        repo_id="acme/harbour-ner",
-        record={"id": "acme/harbour-ner"},
-        fetched_at="t",
-        card_url="u",
-        card_status=200,
-        card_body=card.encode(),
-    )
+    item = card_item("acme/harbour-ner", card)
     normalized = normalize_artifact(item)
     sources = [(e["source"], e["metric"]) for e in normalized.eval_results]
     assert ("model-index", "f1") in sources and ("card-table", "f1") not in sources  # not reported twice
@@ -92,15 +84,7 @@ def test_result_sentences_of_the_prose_are_quoted_as_stated_results():
         "Each note was scored by two annotators from 1 to 5.\n\n"
         "## Citation\n\nOur earlier paper achieves 88.0 F1 on the same notes and is cited below.\n"
     )
-    item = ArtifactItem(
-        kind="model",
-        repo_id="acme/harbour-ner",
-        record={"id": "acme/harbour-ner"},
-        fetched_at="t",
-        card_url="u",
-        card_status=200,
-        card_body=card.encode(),
-    )
+    item = card_item("acme/harbour-ner", card)
     (stated,) = [c for c in normalize_artifact(item).capabilities if c["title"] == "results stated in its card"]
     assert [e["quote"] for e in stated["evidence"]] == [
         "The tagger reaches an F1 of 90.4 on the harbour test notes.",

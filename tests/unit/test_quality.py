@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from hubcrawl.crawler.cards import documented_kinds, parse_card_sections
+from hubcrawl.crawler.normalize import normalize_artifact
 from hubcrawl.crawler.ranking import METHOD, quality_part
+from tests.unit.conftest import card_item
 
 TEMPLATE = """# Model card
 
@@ -60,9 +62,6 @@ def test_a_gated_card_nobody_could_read_is_judged_on_what_is_known_not_as_empty(
 
 
 def test_configurations_with_the_same_splits_are_one_dataset_and_a_wrong_size_category_is_said():
-    from hubcrawl.crawler.items import ArtifactItem
-    from hubcrawl.crawler.normalize import normalize_artifact
-
     info = [
         {
             "config_name": name,
@@ -79,15 +78,7 @@ def test_configurations_with_the_same_splits_are_one_dataset_and_a_wrong_size_ca
         )
         + "---\n# Word problems\n"
     )
-    item = ArtifactItem(
-        kind="dataset",
-        repo_id="acme/word-problems",
-        record={"id": "acme/word-problems"},
-        fetched_at="t",
-        card_url="u",
-        card_status=200,
-        card_body=card.encode(),
-    )
+    item = card_item("acme/word-problems", card, kind="dataset")
     normalized = normalize_artifact(item)
     assert normalized.artifact["rows"] == 8300  # not 16,600: the two configurations hold the same problems
     (scale,) = [c for c in normalized.capabilities if c["aspect"] == "scale"]

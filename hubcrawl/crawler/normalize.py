@@ -492,8 +492,13 @@ PARAMETER_PATTERNS = [
     ),
 ]
 SCALE = {"b": 1_000_000_000, "billion": 1_000_000_000, "m": 1_000_000, "million": 1_000_000}
+# How cards name the model they start from, when a repo id follows (a bare name is not resolved: no guess).
 BASE_MODEL_PATTERNS = [
-    re.compile(r"fine-tuned version of \[?([\w.-]+/[\w.-]+)\]?"),
+    re.compile(r"fine-?tuned (?:version|checkpoint) of \[?`?([\w.-]+/[\w.-]+)", re.I),
+    re.compile(r"fine-?tune checkpoint of \[?`?([\w.-]+/[\w.-]+)", re.I),
+    re.compile(r"fine-?tuned from \[?`?([\w.-]+/[\w.-]+)", re.I),
+    re.compile(r"\*\*(?:base|language) model:?\*\*:?\s*\[?`?([\w.-]+/[\w.-]+)", re.I),
+    re.compile(r"\bwe use(?:d)? the pre-?trained \[?`?([\w.-]+/[\w.-]+)", re.I),
     re.compile(r"original model\W{0,4}(?:https?://[^/\s]+/)([\w.-]+/[\w.-]+)", re.I),
 ]
 
@@ -537,7 +542,13 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
             out["rows"] = distinct_rows(splits)
             out["provenance_rows"] = "card Data Splits table"
     if kind == "model":
-        stated = [m.group(1) for p in BASE_MODEL_PATTERNS for m in p.finditer(card.body)]
+        own = fields["repo_id"].lower()
+        stated = [
+            m.group(1).rstrip(".")
+            for p in BASE_MODEL_PATTERNS
+            for m in p.finditer(card.body)
+            if m.group(1).rstrip(".").lower() != own and not m.group(1).lower().startswith(("http", "www."))
+        ]
         if stated:
             out["base_models"] = dedupe(fields["base_models"] + stated)
         if not provenance.get("formats"):  # no file list: the card's own words about its files

@@ -90,3 +90,13 @@ def test_result_sentences_of_the_prose_are_quoted_as_stated_results():
         "The tagger reaches an F1 of 90.4 on the harbour test notes.",
         "It outperforms the older port tagger on every split we tried.",
     ]  # not the annotation scale, not the citation section
+
+
+def test_a_base_model_named_in_the_prose_by_repo_id_is_read_and_a_bare_name_is_not_guessed():
+    card = (
+        "# harbour-ner\n\nWe use the pretrained `acme/port-encoder-small` model and train it further. "
+        "It is a fine-tune checkpoint of PortBERT-base, fine-tuned from acme/port-encoder-small.\n\n"
+        "**Language model:** acme/port-encoder-small\n"
+    )
+    normalized = normalize_artifact(card_item("acme/harbour-ner", card))
+    assert normalized.artifact["base_models"] == ["acme/port-encoder-small"]

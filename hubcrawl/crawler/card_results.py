@@ -122,16 +122,21 @@ def parenthetical(text: str) -> str | None:
 
 
 def result(dataset: str | None, split: str | None, metric: str, metric_name: str, value: float, row: list[str]) -> dict:
-    return {
-        "source": "card-table",
-        "task": None,
-        "dataset": dataset,
-        "dataset_name": dataset,
-        "config": None,
-        "split": split,
-        "metric": metric,
-        "metric_name": metric_name.strip().strip("*_` "),
-        "value": value,
-        "verified": False,
-        "quote": "| " + " | ".join(cell.strip() for cell in row) + " |",
-    }
+    return eval_row(
+        "card-table",
+        value,
+        dataset=dataset,
+        dataset_name=dataset,
+        split=split,
+        metric=metric,
+        metric_name=metric_name.strip().strip("*_` "),
+        quote="| " + " | ".join(cell.strip() for cell in row) + " |",
+    )
+
+
+def eval_row(source: str, value: float, **fields) -> dict:
+    """One `eval_results` row, whatever reported it (model-index, the API, a card table): every column,
+    None where the source says nothing."""
+    columns = ("task", "dataset", "dataset_name", "config", "split", "metric", "metric_name")
+    row = {"source": source, **dict.fromkeys(columns), **fields, "value": value}
+    return dict(row, verified=bool(fields.get("verified")), quote=fields.get("quote"))

@@ -18,7 +18,7 @@ from huggingface_hub.hf_api import DatasetInfo, ModelInfo
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
-from hubcrawl.crawler.card_results import results_from_tables
+from hubcrawl.crawler.card_results import eval_row, results_from_tables
 from hubcrawl.crawler.cards import (
     ParsedCard,
     decode_card,
@@ -611,19 +611,18 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
         for r in results:
             if (value := finite_number(r.metric_value)) is not None:
                 out.append(
-                    {
-                        "source": "model-index",
-                        "task": r.task_type,
-                        "dataset": r.dataset_type,
-                        "dataset_name": r.dataset_name,
-                        "config": r.dataset_config,
-                        "split": r.dataset_split,
-                        "metric": r.metric_type,
-                        "metric_name": r.metric_name,
-                        "value": value,
-                        "verified": bool(r.verified),
-                        "quote": None,
-                    }
+                    eval_row(
+                        "model-index",
+                        value,
+                        task=r.task_type,
+                        dataset=r.dataset_type,
+                        dataset_name=r.dataset_name,
+                        config=r.dataset_config,
+                        split=r.dataset_split,
+                        metric=r.metric_type,
+                        metric_name=r.metric_name,
+                        verified=r.verified,
+                    )
                 )
     entries = record.get("evalResults")
     if isinstance(entries, list):
@@ -634,19 +633,15 @@ def eval_results_from(front_matter: dict, record: dict) -> list[dict]:
         for e in parsed:
             if (value := finite_number(e.value)) is not None:
                 out.append(
-                    {
-                        "source": "eval_results",
-                        "task": e.task_id,
-                        "dataset": e.dataset_id,
-                        "dataset_name": e.dataset_id,
-                        "config": None,
-                        "split": None,
-                        "metric": e.task_id,
-                        "metric_name": None,
-                        "value": value,
-                        "verified": bool(e.verify_token),
-                        "quote": None,
-                    }
+                    eval_row(
+                        "eval_results",
+                        value,
+                        task=e.task_id,
+                        dataset=e.dataset_id,
+                        dataset_name=e.dataset_id,
+                        metric=e.task_id,
+                        verified=e.verify_token,
+                    )
                 )
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from hubcrawl.crawler.cards import Section, prose_sentences
+from hubcrawl.crawler.cards import Section, prose_sentences, repeated_configs
 from hubcrawl.crawler.task_reference import TASK_TITLES, task_reference_evidence
 
 MAX_CAPABILITIES = 10
@@ -466,8 +466,7 @@ def dataset_scale(f, sections, evals, urls):
                 )
             )
             parts[-1] += f", split as {'; '.join(split_text)}"
-            shapes = [tuple(sorted(s.items())) for s in splits.values() if s]
-            if len(shapes) > len(set(shapes)):
+            if repeated_configs(splits):
                 parts[-1] += " (configurations with the same split sizes counted once)"
     if f.get("bytes"):
         evidence.append(

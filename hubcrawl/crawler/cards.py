@@ -251,6 +251,20 @@ def splits_from_tables(sections: list[Section]) -> dict[str, dict[str, int]]:
     return splits
 
 
+def distinct_rows(splits: dict[str, dict[str, int]]) -> int | None:
+    """Rows over a dataset's configurations, each set of identical split sizes counted once: configurations
+    with exactly the same splits (gsm8k's main and socratic, wikitext's raw and tokenized) hold the same
+    examples in another form, and adding them up would double the dataset."""
+    distinct = {tuple(sorted(by_split.items())) for by_split in splits.values() if by_split}
+    return sum(n for shape in distinct for _, n in shape) or None
+
+
+def repeated_configs(splits: dict[str, dict[str, int]]) -> int:
+    """How many configurations repeat another's split sizes (and were not counted again)."""
+    shapes = [tuple(sorted(by_split.items())) for by_split in splits.values() if by_split]
+    return len(shapes) - len(set(shapes))
+
+
 def inline_text(token) -> str:
     """The reader-visible text of an inline token: words and code, without images or HTML."""
     parts = []

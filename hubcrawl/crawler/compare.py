@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 
 import inflect
 
-from hubcrawl.crawler.capabilities import ASPECTS, human_count
+from hubcrawl.crawler.capabilities import ARCHITECTURE_PHRASES, ASPECTS, human_count
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.peers import SCALAR_MEASURES, Peers, median_without, nearest
+from hubcrawl.crawler.peers import ARCHITECTURE_MEASURES, SCALAR_MEASURES, Peers, median_without, nearest
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
@@ -157,11 +157,8 @@ class Comparator:
         lines = self.numeric_lines(a, g, n, group, "context_length", "position")
         facts = a["architecture"] or {}
         compared, basis = [], {}
-        for fact, phrase in (
-            ("layers", "{} layers"),
-            ("hidden_size", "hidden size {}"),
-            ("kv_heads", "{} key/value heads"),
-        ):
+        for fact in ARCHITECTURE_MEASURES:
+            phrase = dict(ARCHITECTURE_PHRASES)[fact]
             value = facts.get(fact, {}).get("value")
             values = g.values.get(fact, [])
             if value is None or len(values) < 2:

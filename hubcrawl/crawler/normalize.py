@@ -22,6 +22,7 @@ from hubcrawl.crawler.card_results import eval_row, results_from_tables
 from hubcrawl.crawler.cards import (
     ParsedCard,
     decode_card,
+    distinct_rows,
     documented_kinds,
     parse_card,
     parse_card_sections,
@@ -30,7 +31,7 @@ from hubcrawl.crawler.cards import (
 from hubcrawl.crawler.config import DEFAULT_ENDPOINT
 from hubcrawl.crawler.configs import architecture_fields, architecture_from
 from hubcrawl.crawler.errors import problem
-from hubcrawl.crawler.items import ArtifactItem, artifact_key
+from hubcrawl.crawler.items import ArtifactItem, FileItem, artifact_key
 from hubcrawl.crawler.pages import ParsedPage, page_fields
 from hubcrawl.crawler.validate import bound_integers, check_record, finite_number
 
@@ -503,20 +504,6 @@ BASE_MODEL_PATTERNS = [
 ]
 
 
-def distinct_rows(splits: dict[str, dict[str, int]]) -> int | None:
-    """Rows over a dataset's configurations, each set of identical split sizes counted once: configurations
-    with exactly the same splits (gsm8k's main and socratic, wikitext's raw and tokenized) hold the same
-    examples in another form, and adding them up would double the dataset."""
-    distinct = {tuple(sorted(by_split.items())) for by_split in splits.values() if by_split}
-    return sum(n for shape in distinct for _, n in shape) or None
-
-
-def repeated_configs(splits: dict[str, dict[str, int]]) -> int:
-    """How many configurations repeat another's split sizes (and were not counted again)."""
-    shapes = [tuple(sorted(by_split.items())) for by_split in splits.values() if by_split]
-    return len(shapes) - len(set(shapes))
-
-
 def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> dict:
     """What the card's body adds: quality signals, and facts the API did not state."""
     if card is None:
@@ -682,23 +669,23 @@ def files_at_commit(files: dict[str, dict], record: dict | None) -> dict[str, di
     return {path: row for path, row in files.items() if sha and row.get("sha") == sha}
 
 
-def file_row_for(kind: str, repo_id: str, sha: str, path: str, url: str, fetched_at: str, status, body, errors) -> dict:
+def file_row_for(item: FileItem) -> dict:
     """The `repo_files` row of one fetched file; a body that is not UTF-8 is not kept (and said so)."""
-    text = None
-    if body is not None:
+    text, errors = None, list(item.fetch_errors)
+    if item.body is not None:
         try:
-            text = body.decode("utf-8")
+            text = item.body.decode("utf-8")
         except UnicodeDecodeError:
-            errors = errors + [problem("config_not_utf8", f"{path} is not UTF-8", url=url)]
+            errors.append(problem("config_not_utf8", f"{item.path} is not UTF-8", url=item.url))
     return {
-        "artifact_id": artifact_key(kind, repo_id),
-        "path": path,
-        "sha": sha,
-        "url": url,
-        "status": status,
+        "artifact_id": artifact_key(item.kind, item.repo_id),
+        "path": item.path,
+        "sha": item.sha,
+        "url": item.url,
+        "status": item.status,
         "body": text,
         "errors": errors,
-        "fetched_at": fetched_at,
+        "fetched_at": item.fetched_at,
     }
 
 

@@ -158,17 +158,7 @@ class SQLitePipeline:
 
     def process_file(self, item: FileItem) -> None:
         """Store a config file (raw text, at its commit), then re-derive its artifact from everything stored."""
-        row = file_row_for(
-            item.kind,
-            item.repo_id,
-            item.sha,
-            item.path,
-            item.url,
-            item.fetched_at,
-            item.status,
-            item.body,
-            item.fetch_errors,
-        )
+        row = file_row_for(item)
         self.count_errors(row["errors"])
         self.write(save_file, row)
         self.rederive(row["artifact_id"])

@@ -12,12 +12,10 @@ import scrapy
 
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.configs import DETAIL_FILES
-from hubcrawl.crawler.errors import fetch_failure, problem
+from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import FileItem
-from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.spiders.base import HubBase
-from hubcrawl.spiders.hub import failure_parts, quote_path
+from hubcrawl.spiders.base import HubBase, quote_path
 
 FILE_MAXSIZE = 4 * 1024 * 1024  # a config.json is a few KB; a file past this is not a config to read
 
@@ -45,14 +43,14 @@ class DetailsSpider(HubBase):
                     dont_filter=True,
                 )
 
-    def parse_file(self, response, repo_id: str, sha: str, path: str):
-        item = FileItem("model", repo_id, sha, path, response.request.url, now_iso(), response.status)
+    def parse_file(self, response, **target):
+        item = FileItem("model", url=response.request.url, fetched_at=now_iso(), status=response.status, **target)
         if self.intact(response) is False:
             retry = self.retry(response, "file body does not match its ETag")
             if retry is not None:
                 return retry
             item.fetch_errors = [
-                problem("config_integrity", f"{path} never matched its ETag after retries", url=response.url)
+                problem("config_integrity", f"{item.path} never matched its ETag after retries", url=response.url)
             ]
             return item
         self.crawler.stats.inc_value("hubcrawl/files_fetched")
@@ -60,18 +58,10 @@ class DetailsSpider(HubBase):
         return item
 
     def file_failed(self, failure):
-        if failure.check(CrawlStopping):
+        if (failed := self.fetch_failed(failure, "config", url=failure.request.url)) is None:
             return None
-        kwargs = failure.request.cb_kwargs
-        status, code, exc = failure_parts(failure)
-        error = fetch_failure("config", status, error_code=code, exception=exc, url=failure.request.url)
+        status, error = failed
+        target = failure.request.cb_kwargs
         return FileItem(
-            "model",
-            kwargs["repo_id"],
-            kwargs["sha"],
-            kwargs["path"],
-            failure.request.url,
-            now_iso(),
-            status,
-            fetch_errors=[error],
+            "model", url=failure.request.url, fetched_at=now_iso(), status=status, fetch_errors=[error], **target
         )

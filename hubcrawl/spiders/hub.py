@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from requests.utils import parse_header_links
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from hubcrawl.crawler.clock import now, now_iso, parse_iso
-from hubcrawl.crawler.errors import fetch_failure, problem
+from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import URL_PREFIX, ArtifactItem
-from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.runs import run_report
 from hubcrawl.crawler.state import IncrementalState
 from hubcrawl.crawler.validate import MAX_DEPTH, check_repo_id, clean_siblings, cut_depth, load_json
 from hubcrawl.spiders.args import CrawlArgs
-from hubcrawl.spiders.base import HubBase
+from hubcrawl.spiders.base import HubBase, quote_path
 
 # Everything the listing can give for any repo in one pass (hub-api.md §1.2).
 COMMON_EXPAND = (
@@ -51,26 +49,12 @@ LISTING_PRIORITY = 0
 CARD_PRIORITY = 10
 
 
-def failure_parts(failure) -> tuple[int | None, str | None, BaseException | None]:
-    """What ended a request: the HTTP status and Hub error code of an error answer, or the exception."""
-    if failure.check(HttpError):
-        response = failure.value.response
-        code = response.headers.get("X-Error-Code")
-        return response.status, code.decode() if code else None, None
-    return None, None, failure.value
-
-
 def malformed(what: str, url: str) -> dict:
     return problem(f"{what}_malformed", "malformed or truncated JSON body", url=url)
 
 
 def too_deep() -> dict:
     return problem("record_too_deep", f"nested deeper than {MAX_DEPTH} levels; the deep part dropped")
-
-
-def quote_path(value: str) -> str:
-    """A repo id or revision as a URL path: `a/b?x=1#y` must name a repo, not a query."""
-    return quote(value, safe="/")
 
 
 class HubSpider(HubBase):
@@ -264,28 +248,20 @@ class HubSpider(HubBase):
     # -- errbacks: a failure still yields the artifact, with the failure recorded ---------------
 
     def card_failed(self, failure):
-        if failure.check(CrawlStopping):
-            return None  # the run is stopping: this repo is left for the next run, not stored half-read
         record, errors = failure.request.cb_kwargs["record"], failure.request.cb_kwargs["errors"]
-        status, code, exc = failure_parts(failure)
-        error = fetch_failure("card", status, error_code=code, gated=bool(record.get("gated")), exception=exc)
+        if (failed := self.fetch_failed(failure, "card", gated=bool(record.get("gated")))) is None:
+            return None
+        status, error = failed
         return self.card_item(record, errors + [error], failure.request.url, status)
 
     def info_failed(self, failure):
-        if failure.check(CrawlStopping):
+        if (failed := self.fetch_failed(failure, "info", url=failure.request.url)) is None:
             return None
-        repo_id = failure.request.cb_kwargs["repo_id"]
-        status, code, exc = failure_parts(failure)
-        return self.item(
-            repo_id, None, [fetch_failure("info", status, error_code=code, exception=exc, url=failure.request.url)]
-        )
+        return self.item(failure.request.cb_kwargs["repo_id"], None, [failed[1]])
 
     def listing_failed(self, failure):
-        if failure.check(CrawlStopping):
-            return
-        status, code, exc = failure_parts(failure)
-        error = fetch_failure("listing", status, error_code=code, exception=exc, url=failure.request.url)
-        self.record_listing_error(error)
+        if (failed := self.fetch_failed(failure, "listing", url=failure.request.url)) is not None:
+            self.record_listing_error(failed[1])
 
     # -- helpers ----------------------------------------------------------------------------
 

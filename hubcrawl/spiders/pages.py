@@ -12,12 +12,10 @@ from scrapy.http import TextResponse
 
 from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import same_origin
-from hubcrawl.crawler.errors import fetch_failure, problem
+from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import URL_PREFIX, PageItem, split_artifact_key
-from hubcrawl.crawler.middlewares import CrawlStopping
 from hubcrawl.crawler.state import IncrementalState
-from hubcrawl.spiders.base import HubBase
-from hubcrawl.spiders.hub import failure_parts, quote_path
+from hubcrawl.spiders.base import HubBase, quote_path
 
 
 class PagesSpider(HubBase):
@@ -56,9 +54,7 @@ class PagesSpider(HubBase):
         return PageItem(kind, repo_id, response.url, now_iso(), response.status, response.text)
 
     def page_failed(self, failure):
-        if failure.check(CrawlStopping):
+        if (failed := self.fetch_failed(failure, "page", url=failure.request.url)) is None:
             return None
-        kwargs = failure.request.cb_kwargs
-        status, code, exc = failure_parts(failure)
-        error = fetch_failure("page", status, error_code=code, exception=exc, url=failure.request.url)
+        (status, error), kwargs = failed, failure.request.cb_kwargs
         return PageItem(kwargs["kind"], kwargs["repo_id"], failure.request.url, now_iso(), status, None, [error])

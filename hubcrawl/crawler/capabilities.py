@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from hubcrawl.crawler.cards import Section, prose_sentences, repeated_configs
+from hubcrawl.crawler.card_facts import CARD_FACT_PHRASES
+from hubcrawl.crawler.card_results import quant_files_from_tables
+from hubcrawl.crawler.cards import Section, best_sentences, prose_sentences, repeated_configs
 from hubcrawl.crawler.task_reference import TASK_TITLES, task_reference_evidence
 
 MAX_CAPABILITIES = 10
@@ -55,31 +57,32 @@ def quote_evidence(section: Section, sentence: str, url: str | None) -> dict:
     return {"source": "card", "section": section.title or "(introduction)", "quote": sentence, "url": url}
 
 
-def first_sentences(sections: list[Section], kinds: tuple[str, ...], limit: int = 2) -> list[tuple[Section, str]]:
-    """The first prose sentences of the sections of these kinds (in card order)."""
-    out = []
-    for section in sections:
-        if any(k in section.kinds for k in kinds):
-            for paragraph in section.paragraphs:
-                for sentence in prose_sentences(paragraph):
-                    out.append((section, sentence))
-                    if len(out) >= limit:
-                        return out
-    return out
+def own_names(f: dict) -> tuple[str, ...]:
+    """How a card names its own artifact: the repo name, with a format suffix or without."""
+    name = f["repo_id"].split("/")[-1].lower()
+    return tuple({name, re.sub(r"[-_](?:gguf|onnx|awq|gptq|mlx|exl2)$", "", name)})
 
 
-def description_sentences(sections: list[Section], limit: int = 2) -> list[tuple[Section, str]]:
-    """What the card says the artifact is: its description section, else its opening prose."""
-    found = first_sentences(sections, ("description",), limit)
+def card_sentences(f, sections, kinds: tuple[str, ...], limit: int = 2, **weights) -> list[tuple[Section, str]]:
+    """The sentences of these sections that claim most (numbers, comparisons, mechanisms, names)."""
+    return best_sentences(sections, kinds, limit, own_names(f), **weights)
+
+
+def description_sentences(f, sections: list[Section], limit: int = 2) -> list[tuple[Section, str]]:
+    """What the card says the artifact is: its description sections, else its opening, untitled or top-level
+    prose. A sentence stating a result is left to the results capability."""
+    found = card_sentences(f, sections, ("description",), limit, skip=RESULT_CLAIM)
     if found:
         return found
-    for section in sections[:3]:
-        if not section.kinds or section.level <= 1:
-            for paragraph in section.paragraphs:
-                sentences = prose_sentences(paragraph)
-                if sentences:
-                    return [(section, s) for s in sentences[:limit]]
-    return []
+    opening = [s for s in sections[:4] if not s.kinds and not HOW_TO_HEADING.search(s.title)]
+    return best_sentences(opening, None, limit, own_names(f), skip=RESULT_CLAIM)
+
+
+# Headings of instructions rather than description: their sentences say how to run it, not what it is.
+HOW_TO_HEADING = re.compile(
+    r"download|install|prompt|quick ?start|getting started|troubleshoot|how to|example|run(?:ning)? |table of contents",
+    re.IGNORECASE,
+)
 
 
 def sentence_case(text: str) -> str:
@@ -134,9 +137,15 @@ def name_list(values: list[str], limit: int = 4) -> str:
 
 
 def model_task(f, sections, evals, urls):
+    """What it is and does: its task and how every model of that task works, the languages it translates
+    between, and the card's own description, chosen by what its sentences claim."""
     task = f["task"]
-    described = description_sentences(sections, 1)
-    if not task and not described and not f["base_models"]:
+    described = description_sentences(f, sections, 2)
+    facts = {fact["fact"]: fact for fact in f.get("card_facts") or []}
+    objectives = [fact for fact in f.get("card_facts") or [] if fact["fact"] == "objective"]
+    stated = [facts[name] for name in ("context_length", "input_limit") if name in facts]
+    translates = "source_language" in facts and "target_language" in facts
+    if not (task or described or objectives or stated or translates):
         return None
     evidence, parts = [], []
     if task:
@@ -151,95 +160,147 @@ def model_task(f, sections, evals, urls):
             evidence.append(how)
             parts.append(how["quote"])
     else:
-        title = "purpose stated in its card" if described else "lineage"
-    if (base := base_model_clause(f, urls)) is not None:
-        parts.append(base[0])
-        evidence.append(base[1])
+        title = "purpose stated in its card"
+    if translates:
+        source, target = facts["source_language"], facts["target_language"]
+        evidence += [card_fact_evidence(source, urls), card_fact_evidence(target, urls)]
+        parts.append(f"It translates {source['value']} into {target['value']}, as its card states.")
+        title = title if task else f"translation from {source['value']} into {target['value']}"
     for section, sentence in described:
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"Its card says: “{sentence}”")
+    if objectives:
+        evidence += [card_fact_evidence(fact, urls) for fact in objectives]
+        named_objectives = name_list([fact["value"] for fact in objectives])
+        parts.append(f"Its card names its training objectives: {named_objectives}.")
+    if stated:
+        evidence += [card_fact_evidence(fact, urls) for fact in stated]
+        parts.append(f"Its card gives {name_list([CARD_FACT_PHRASES[x['fact']].format(x['value']) for x in stated])}.")
     return [capability(title, " ".join(parts), evidence, "task")]
 
 
+def card_fact_evidence(fact: dict, urls: dict) -> dict:
+    """Evidence for a fact the card states in a `Key: value` line or a sentence."""
+    return {
+        "source": "card",
+        "section": fact["section"],
+        "quote": fact["quote"],
+        "fact": fact["fact"],
+        "value": fact["value"],
+        "url": urls["card"],
+    }
+
+
+# The card facts that say how a model was trained, in the order a reader wants them.
+TRAINING_FACTS = (
+    "hardware",
+    "training_time",
+    "epochs",
+    "steps",
+    "batch_size",
+    "learning_rate",
+    "optimizer",
+    "precision",
+    "sequence_length",
+)
+
+
 def model_training_data(f, sections, evals, urls):
+    """How it was trained: on what (metadata and card), with which settings and hardware (card facts), and the
+    training sentences that claim most. The metadata's dataset list alone is a table row, not a capability."""
+    facts = [fact for fact in f.get("card_facts") or [] if fact["fact"] in TRAINING_FACTS]
+    sentences = card_sentences(f, sections, ("training_data",), 2)
     out = []
-    if f["datasets"]:
-        evidence = [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"])]
-        text = f"Trained or fine-tuned on {name_list(f['datasets'])}, as its metadata lists."
-        for section, sentence in first_sentences(sections, ("training_data",), 1):
+    if facts or sentences:
+        evidence, parts = [], []
+        if f["datasets"]:
+            evidence.append(field_evidence("datasets", f["datasets"], urls["api"] or urls["card"]))
+            parts.append(f"Trained or fine-tuned on {name_list(f['datasets'])}, as its metadata lists.")
+        if facts:
+            evidence += [card_fact_evidence(fact, urls) for fact in facts]
+            stated = [CARD_FACT_PHRASES[fact["fact"]].format(fact["value"]) for fact in facts]
+            parts.append(f"The card gives {name_list(stated, 6)}.")
+        for section, sentence in sentences:
             evidence.append(quote_evidence(section, sentence, urls["card"]))
-            text += f" The card adds: “{sentence}”"
-        out.append(capability(f"trained on {name_list(f['datasets'], 2)}", text, evidence, "training_data"))
-        if f["task"] == "question-answering" and any(
-            "squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]
-        ):
-            out.append(
-                capability(
-                    "detects unanswerable questions",
-                    "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
-                    "model is trained to return no span when the passage holds no answer.",
-                    [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
-                    "training_data",
-                )
+            parts.append(f"“{sentence}”")
+        title = f"trained on {name_list(f['datasets'], 2)}" if f["datasets"] else "how it was trained"
+        out.append(capability(title, " ".join(parts), evidence, "training_data"))
+    if f["task"] == "question-answering" and any(
+        "squad_v2" in d.lower() or "squad-v2" in d.lower() for d in f["datasets"]
+    ):
+        out.append(
+            capability(
+                "detects unanswerable questions",
+                "SQuAD 2.0, which it was trained on, mixes answerable questions with unanswerable ones, so the "
+                "model is trained to return no span when the passage holds no answer.",
+                [field_evidence("datasets", f["datasets"], urls["api"] or urls["card"], display="SQuAD 2.0")],
+                "training_data",
             )
+        )
     return out
 
 
-# How the Hub's `base_model:<relation>:<id>` tags name a model's relation to its base (metadata, not a guess).
-BASE_RELATIONS = {
-    "finetune": "fine-tuned from",
-    "quantized": "a quantized version of",
-    "adapter": "an adapter for",
-    "merge": "a merge of",
-}
-
-
-def base_model_clause(f, urls) -> tuple[str, dict] | None:
-    """`It is fine-tuned from X.` from the metadata; nothing is said about what it inherits."""
-    if not f["base_models"]:
-        return None
-    kinds = {t.split(":")[1] for t in f["tags"] if t.startswith("base_model:") and t.count(":") >= 2}
-    relation = next((BASE_RELATIONS[k] for k in BASE_RELATIONS if k in kinds), "based on")
-    evidence = field_evidence("base_models", f["base_models"], urls["api"] or urls["card"])
-    return f"Its metadata names it {relation} {name_list(f['base_models'])}.", evidence
+def eval_evidence(e: dict, dataset: str, urls: dict) -> dict:
+    return {
+        "source": "api" if e["source"] == "eval_results" else "card",
+        "field": e["source"],
+        "value": e["value"],
+        "display": f"{e['value']:.4g}",
+        "dataset": dataset,
+        "metric": e["metric"],
+        "metric_name": e["metric_name"],
+        "config": e["config"],
+        "split": e["split"],
+        "verified": e["verified"],
+        "url": urls["api"] if e["source"] == "eval_results" else urls["card"],
+        **({"quote": e["quote"]} if e.get("quote") else {}),
+    }
 
 
 def model_evals(f, sections, evals, urls):
+    """How well: results per dataset (at most two datasets); a metric reported on three or more test sets
+    becomes its range, with the sets at both ends named. Training-split numbers are not evaluation."""
+    evals = [e for e in evals if (e["split"] or "").lower() != "train"]
     if not evals:
         return None
     by_dataset: dict[str, list[dict]] = {}
     for e in evals:
-        by_dataset.setdefault(e["dataset_name"] or e["dataset"] or "its card's results table", []).append(e)
+        by_dataset.setdefault(e["dataset_name"] or e["dataset"] or "its card's results", []).append(e)
+    by_metric: dict[str, list[tuple[str, dict]]] = {}
+    for dataset, results in by_dataset.items():
+        for e in results:
+            by_metric.setdefault(e["metric"], []).append((dataset, e))
     out = []
-    for dataset, results in list(by_dataset.items())[:2]:
-        shown = results[:4]
-        evidence, phrases = [], []
-        for e in shown:
-            display = f"{e['value']:.4g}"
-            where = ", ".join(x for x in (e["config"], f"{e['split']} split" if e["split"] else None) if x)
-            phrases.append(f"{e['metric_name'] or e['metric']} {display}" + (f" ({where})" if where else ""))
-            evidence.append(
-                {
-                    "source": "api" if e["source"] == "eval_results" else "card",
-                    "field": e["source"],
-                    "value": e["value"],
-                    "display": display,
-                    "dataset": dataset,
-                    "metric": e["metric"],
-                    "metric_name": e["metric_name"],
-                    "config": e["config"],
-                    "split": e["split"],
-                    "verified": e["verified"],
-                    "url": urls["api"] if e["source"] == "eval_results" else urls["card"],
-                    **({"quote": e["quote"]} if e.get("quote") else {}),
-                }
-            )
-        verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""
+    for metric, results in by_metric.items():
+        if len({d for d, _ in results}) < 3:
+            continue
+        low, high = min(results, key=lambda r: r[1]["value"]), max(results, key=lambda r: r[1]["value"])
+        name = high[1]["metric_name"] or metric
         out.append(
             capability(
-                f"reported results on {dataset}",
-                f"Its evaluation reports {'; '.join(phrases)} on {dataset}.{verified}",
-                evidence,
+                f"{name} on {len(results)} test sets",
+                f"Its evaluation reports {name} on {len(results)} test sets, from {low[1]['value']:.4g} on {low[0]} to "
+                f"{high[1]['value']:.4g} on {high[0]}.",
+                [eval_evidence(e, d, urls) for d, e in results],
+                "evals",
+            )
+        )
+    summarized = {e["metric"] for cap in out for e in cap["evidence"]}
+    for dataset, results in list(by_dataset.items()):
+        shown = [e for e in results if e["metric"] not in summarized][:4]
+        if not shown or len(out) >= 3:
+            continue
+        phrases = []
+        for e in shown:
+            where = ", ".join(x for x in (e["config"], f"{e['split']} split" if e["split"] else None) if x)
+            phrases.append(f"{e['metric_name'] or e['metric']} {e['value']:.4g}" + (f" ({where})" if where else ""))
+        verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""
+        on = f" on {dataset}" if dataset != "its card's results" else ""
+        out.append(
+            capability(
+                f"reported results{on}" if on else "reported results",
+                f"Its evaluation reports {'; '.join(phrases)}{on}.{verified}",
+                [eval_evidence(e, dataset, urls) for e in shown],
                 "evals",
             )
         )
@@ -259,12 +320,13 @@ RESULT_CLAIM = re.compile(
 def model_stated_results(f, sections, evals, urls):
     """What the card's prose says about how well the model does (comparisons, scores), quoted."""
     found = []
+    read = {e.get("quote") for e in evals}  # sentences already read as eval results are shown there
     for section in sections:
         if any(k in section.kinds for k in ("citation", "training_data")):
             continue
         for paragraph in section.paragraphs:
             for sentence in prose_sentences(paragraph, max_words=50):
-                if RESULT_CLAIM.search(sentence) and sentence not in (q for _, q in found):
+                if RESULT_CLAIM.search(sentence) and sentence not in read and sentence not in (q for _, q in found):
                     found.append((section, sentence))
     if not found:
         return None
@@ -286,15 +348,28 @@ def model_formats(f, sections, evals, urls):
         )
     ]
     out = []
-    if "GGUF" in formats:
-        out.append(
-            capability(
-                "local inference from GGUF files",
-                "Ships GGUF files, the format llama.cpp and compatible local runtimes load directly.",
-                evidence,
-                "formats",
-            )
+    quants = quant_files_from_tables(sections) if "GGUF" in formats else []
+    if len(quants) >= 2:
+        # A quantization ladder is a deployment story: which file fits which memory, at what quality.
+        small, large = min(quants, key=lambda q: q["gigabytes"]), max(quants, key=lambda q: q["gigabytes"])
+        recommended = [q["quant"] for q in quants if re.search(r"(?<!not )recommended", q["note"], re.I)]
+        text = (
+            f"Ships {len(quants)} GGUF quantizations for llama.cpp and compatible local runtimes, from "
+            f"{small['quant']} at {small['size']} to {large['quant']} at {large['size']}, as its card's file table lists."
         )
+        if recommended:
+            text += f" The card recommends {name_list(recommended, 4)}."
+        quoted = [q for q in quants if q in (small, large) or q["quant"] in recommended]
+        table_evidence = [
+            {
+                "source": "card",
+                "field": "file table",
+                "value": len(quants),
+                "display": str(len(quants)),
+                "url": urls["card"],
+            }
+        ] + [{"source": "card", "field": "file table", "quote": q["quote"], "url": urls["card"]} for q in quoted]
+        out.append(capability(f"{len(quants)} GGUF quantizations", text, evidence + table_evidence, "formats"))
     if "ONNX" in formats and (f["library_name"] or "") == "transformers.js":
         out.append(
             capability(
@@ -339,8 +414,26 @@ def model_architecture(f, sections, evals, urls):
             display = f"{facts[name]['value']:,}"
             parts.append(phrase.format(display))
             evidence.append(fact_evidence(name, facts[name], urls, display))
-    if not parts:
+    # The card's own list of design choices ("Grouped-Query Attention", "Sliding-Window Attention").
+    choices = [
+        (section, item)
+        for section in sections
+        if "architecture" in section.title.lower()
+        for item in section.items
+        if len(item.split()) <= 8 and not item.endswith(":")
+    ][:6]
+    if not parts and not choices:
         return None
+    if not parts:
+        text = f"Its card lists these architecture choices: {name_list([item for _, item in choices], 6)}."
+        return [
+            capability(
+                "architecture choices",
+                text,
+                [quote_evidence(sec, item, urls["card"]) for sec, item in choices],
+                "architecture",
+            )
+        ]
     if "kv_heads" in facts and "heads" in facts and facts["kv_heads"]["value"] < facts["heads"]["value"]:
         parts[[n for n, _ in ARCHITECTURE_PHRASES if n in facts].index("kv_heads")] += " (grouped-query attention)"
     extras = []
@@ -370,6 +463,9 @@ def model_architecture(f, sections, evals, urls):
         evidence.append(fact_evidence("model_type", facts["model_type"], urls))
     title = f"{family} architecture" if family else "architecture"
     text = f"Its config gives {', '.join(parts)}. " + " ".join(extras)
+    if choices:
+        text += f" Its card lists these architecture choices: {name_list([item for _, item in choices], 6)}."
+        evidence += [quote_evidence(sec, item, urls["card"]) for sec, item in choices]
     return [capability(title, text, evidence, "architecture")]
 
 
@@ -394,12 +490,12 @@ def uses_and_limits(f, sections, evals, urls):
     gives its limiting sentences to the limitations capability, the others to uses."""
     uses = [
         (sec, s)
-        for sec, s in first_sentences(sections, ("intended_uses",), 6)
+        for sec, s in card_sentences(f, sections, ("intended_uses",), 6)
         if "limitations" not in sec.kinds or not LIMITATION_WORDS.search(s)
     ][:2]
     limits = [
         (sec, s)
-        for sec, s in first_sentences(sections, ("limitations",), 6)
+        for sec, s in card_sentences(f, sections, ("limitations",), 6, signals=((LIMITATION_WORDS, 2.0),))
         if (sec, s) not in uses and ("intended_uses" not in sec.kinds or LIMITATION_WORDS.search(s))
     ][:2]
     out = []
@@ -422,7 +518,7 @@ def uses_and_limits(f, sections, evals, urls):
 
 
 def dataset_contents(f, sections, evals, urls):
-    described = description_sentences(sections, 2)
+    described = description_sentences(f, sections, 2)
     tasks = f["tasks"]
     if not described and not tasks:
         return None

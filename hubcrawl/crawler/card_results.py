@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hubcrawl.crawler.cards import Section
+from hubcrawl.crawler.cards import Section, prose_sentences
 
 # Metric names as cards write them in table headers and first columns (data; the key is the metric).
 METRIC_NAMES: dict[str, re.Pattern] = {
@@ -69,6 +69,68 @@ def results_from_tables(sections: list[Section], repo_id: str) -> list[dict]:
                 continue
             out += metric_columns(table, own_name) or metric_rows(table)
     return out[:MAX_RESULTS]
+
+
+# "achieves an AP (average precision) of 42.0 on COCO 2017 validation", "reaches an accuracy of 91.3 on the dev
+# set": a metric, its value, and where it was measured. Only a sentence's first result counts: what follows is
+# usually another model's number given for comparison.
+RESULT_SENTENCE = re.compile(
+    r"\b(?P<metric>AP|mAP|F1(?:[- ]score)?|accuracy|(?:sacre)?BLEU(?: score)?|ROUGE-?(?:1|2|L)|WER|CER|"
+    r"exact match|EM|NDCG@\d+|MRR@\d+|perplexity)(?:\s*\([^()]{1,40}\))?\s+(?:score\s+)?(?:of|=|:|is|was)\s+"
+    r"(?P<value>\d{1,4}(?:\.\d{1,4})?)\s*%?(?:\s+on\s+(?:the\s+)?(?P<target>[^,;()]{2,60}?))?\s*(?:[.,;(]|$)",
+    re.IGNORECASE,
+)
+SPLIT_AT_END = re.compile(r"\s*\b(test|dev|validation|val|eval)(?:uation)?(?:\s+(?:set|split|data))?$", re.IGNORECASE)
+
+
+def results_from_sentences(sections: list[Section]) -> list[dict]:
+    """Eval results the card's prose states, each with its sentence; `Metric: value` lines of a results list too."""
+    out = []
+    for section in sections:
+        if "citation" in section.kinds or ("train" in section.title.lower() and "evaluation" not in section.kinds):
+            continue
+        for paragraph in section.paragraphs:
+            for sentence in prose_sentences(paragraph, max_words=80):
+                match = RESULT_SENTENCE.search(sentence)
+                if match is None or "train" in (match.group("target") or "").lower():
+                    continue
+                metric = metric_of(match.group("metric"))
+                dataset, split = target_of(match.group("target"))
+                if metric:
+                    out.append(
+                        text_result(dataset, split, metric, match.group("metric"), match.group("value"), sentence)
+                    )
+        for key, value, line in section.facts:
+            metric, number = metric_of(key), number_of(value)
+            if metric and number is not None and key.strip().lower() not in ("loss", "train loss"):
+                out.append(text_result(None, None, metric, key, value, line))
+    return out[:MAX_RESULTS]
+
+
+def target_of(target: str | None) -> tuple[str | None, str | None]:
+    """ "COCO 2017 validation" -> ("COCO 2017", "validation"); "dev set" -> (None, "validation")."""
+    if not target:
+        return None, None
+    target = target.strip().strip("*_` ")
+    match = SPLIT_AT_END.search(target)
+    split = split_of(match.group(1)) if match else None
+    dataset = target[: match.start()].strip() if match else target
+    if dataset.lower() in ("", "the", "its", "our", "this"):
+        dataset = None
+    return dataset, split
+
+
+def text_result(dataset, split, metric: str, metric_name: str, value: str, quote: str) -> dict:
+    return eval_row(
+        "card-text",
+        float(value.strip().strip("*_`%")),
+        dataset=dataset,
+        dataset_name=dataset,
+        split=split,
+        metric=metric,
+        metric_name=metric_name.strip().strip("*_` "),
+        quote=quote,
+    )
 
 
 def metric_columns(table: list[list[str]], own_name: str) -> list[dict]:
@@ -140,3 +202,38 @@ def eval_row(source: str, value: float, **fields) -> dict:
     columns = ("task", "dataset", "dataset_name", "config", "split", "metric", "metric_name")
     row = {"source": source, **dict.fromkeys(columns), **fields, "value": value}
     return dict(row, verified=bool(fields.get("verified")), quote=fields.get("quote"))
+
+
+# A GGUF card's file table: `| Filename | Quant type | File Size | Description |` or TheBloke's
+# `| Name | Quant method | Bits | Size | Max RAM required | Use case |`.
+QUANT_NAME = re.compile(r"\b(I?Q\d(?:_[A-Z0-9]+)*|BF16|F16|F32|FP16)\b", re.IGNORECASE)
+FILE_SIZE = re.compile(r"^\s*(\d{1,5}(?:\.\d{1,3})?)\s*(GB|GiB|MB|MiB)\s*$", re.IGNORECASE)
+
+
+def quant_files_from_tables(sections: list[Section]) -> list[dict]:
+    """The quantizations a GGUF card's file table lists: {quant, gigabytes, note, quote} per row."""
+    out = []
+    for table in (t for section in sections for t in section.tables):
+        header = [h.strip().lower() for h in table[0]] if table else []
+        size_col = next((j for j, h in enumerate(header) if h in ("size", "file size")), None)
+        quant_col = next((j for j, h in enumerate(header) if h.startswith("quant")), None)
+        if size_col is None or quant_col is None:
+            continue
+        note_col = next((j for j, h in enumerate(header) if h in ("description", "use case")), None)
+        for row in table[1:]:
+            if len(row) <= max(size_col, quant_col):
+                continue
+            quant, size = QUANT_NAME.search(row[quant_col]), FILE_SIZE.match(row[size_col])
+            if quant is None or size is None:
+                continue
+            gigabytes = float(size.group(1)) / (1000 if size.group(2).upper().startswith("M") else 1)
+            out.append(
+                {
+                    "quant": quant.group(1).upper(),
+                    "gigabytes": gigabytes,
+                    "size": row[size_col].strip(),
+                    "note": row[note_col].strip() if note_col is not None and note_col < len(row) else "",
+                    "quote": "| " + " | ".join(cell.strip() for cell in row) + " |",
+                }
+            )
+    return out[:MAX_RESULTS]

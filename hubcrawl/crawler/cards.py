@@ -122,7 +122,7 @@ SECTION_KEYWORDS = {
         "applications",
         "supported tasks",
     ),
-    "limitations": ("limitation", "bias", "risk", "out-of-scope", "ethic", "caveat", "safety"),
+    "limitations": ("limitation", "bias", "risk", "out-of-scope", "ethic", "caveat", "safety", "notice"),
     "training_data": (
         "training data",
         "training procedure",
@@ -170,6 +170,8 @@ class Section:
     kinds: list[str]  # standard sections this heading names (SECTION_KEYWORDS)
     paragraphs: list[str]  # plain-text paragraphs (no code; tables are kept apart)
     tables: list[list[list[str]]] = field(default_factory=list)  # rows of cell texts, header row first
+    items: list[str] = field(default_factory=list)  # list items (also in `paragraphs`): the card's bullets
+    facts: list[tuple[str, str, str]] = field(default_factory=list)  # `Key: value` lines: (key, value, line)
 
 
 # What a template leaves in a section nobody wrote: it documents nothing.
@@ -198,8 +200,13 @@ def documented_kinds(sections: list[Section]) -> list[str]:
     return sorted(kinds)
 
 
+MAX_HEADING_WORDS = 8  # a longer heading is a title or a sentence ("ELECTRA: Pre-training Text Encoders …")
+
+
 def section_kinds_of(title: str) -> list[str]:
     lowered = title.lower()
+    if len(title.split()) > MAX_HEADING_WORDS and not lowered.startswith("dataset card for"):
+        return []
     return [kind for kind, words in SECTION_KEYWORDS.items() if any(w in lowered for w in words)]
 
 
@@ -208,8 +215,13 @@ def parse_card_sections(body: str) -> list[Section]:
     tokens = MARKDOWN.parse(body)
     sections = [Section("", 0, [], [])]
     in_heading = in_table = False
+    list_depth = 0
     for token in tokens:
-        if token.type == "heading_open":
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif token.type == "heading_open":
             in_heading = True
         elif token.type == "heading_close":
             in_heading = False
@@ -221,13 +233,17 @@ def parse_card_sections(body: str) -> list[Section]:
         elif token.type == "tr_open" and in_table:
             sections[-1].tables[-1].append([])
         elif token.type == "inline":
-            text = inline_text(token)
+            lines = inline_lines(token)
+            text = " ".join(" ".join(lines).split())
             if in_heading:
                 sections.append(Section(text, 0, section_kinds_of(text), []))
             elif in_table:
                 sections[-1].tables[-1][-1].append(text)
             elif text:
                 sections[-1].paragraphs.append(text)
+                if list_depth:
+                    sections[-1].items.append(text)
+                sections[-1].facts.extend((*m.groups(), m.string) for m in map(KEY_VALUE.match, lines) if m)
     for section, token in zip(sections[1:], (t for t in tokens if t.type == "heading_open"), strict=False):
         section.level = int(token.tag[1])
     return [s for s in sections if s.title or s.paragraphs or s.tables]
@@ -265,15 +281,22 @@ def repeated_configs(splits: dict[str, dict[str, int]]) -> int:
     return len(shapes) - len(set(shapes))
 
 
-def inline_text(token) -> str:
-    """The reader-visible text of an inline token: words and code, without images or HTML."""
-    parts = []
+# `**Developed by:** X`, `- learning_rate: 5e-05`, `Source Language: English`: a short key, a colon, a value.
+KEY_VALUE = re.compile(r"^\s*([A-Za-z][\w()/'.&-]*(?: [\w()/'.&-]+){0,5}?)\s*(?::|\s=)\s+(\S.{0,300}?)\s*$")
+
+
+def inline_lines(token) -> list[str]:
+    """The reader-visible lines of an inline token: words and code, without images or HTML."""
+    lines = [[]]
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
-            parts.append(child.content)
+            lines[-1].append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return " ".join("".join(parts).split())
+            lines.append([])
+    return [" ".join("".join(parts).split()) for parts in lines]
+
+
+BRACKETED_URL = re.compile(r"[(<\[]\s*https?://[^\s)>\]]+\s*[)>\]]")
 
 
 def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) -> list[str]:
@@ -287,8 +310,109 @@ def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) 
         if (
             min_words <= len(words) <= max_words
             and sentence[-1:] in ".!"
-            and "http" not in sentence
+            and "http" not in BRACKETED_URL.sub("", sentence)  # a link in brackets is a reference, not debris
             and not BOILERPLATE.search(sentence)
         ):
             out.append(sentence)
     return out
+
+
+# What makes a sentence worth quoting (weights are data): the numbers, comparisons, mechanisms and names a
+# careful reader would keep, and the pointers, how-tos and general remarks they would skip.
+SENTENCE_SIGNALS: tuple[tuple[re.Pattern, float], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), weight)
+    for pattern, weight in (
+        # a quantity: a number with a unit, a scale or a percentage
+        (
+            r"\d[\d,.]*\s*(?:%|percent\b|[KMBT]\b|k\b|x\d+|billion|million|thousand|-?dimensional|dimensions?\b|"
+            r"tokens?\b|word ?pieces|layers?\b|heads?\b|parameters?\b|hours?\b|days?\b|epochs?\b|steps?\b|"
+            r"[GT]PUs?\b|images?\b|examples?\b|pairs?\b|sentences?\b|problems?\b|languages?\b|classes\b|"
+            r"samples?\b|documents?\b|articles?\b|words?\b|questions?\b|clips?\b|speakers?\b|pixels?\b|"
+            r"docs?\b|queries\b|books?\b|files?\b|GB\b|MB\b|TB\b)",
+            3.0,
+        ),
+        (
+            r"\b(?:outperform\w*|surpass\w*|better than|worse than|compared (?:to|with)|on par with|"
+            r"state[- ]of[- ]the[- ]art|versus)\b",
+            3.0,
+        ),
+        (r"\b(?:f1|accuracy|bleu|rouge|wer|ndcg|mrr|exact match|perplexity|average precision)\b", 1.5),
+        # how it works or what it was made from
+        (
+            r"\b(?:trained|fine-?tuned|pre-?trained|distill\w*|maps?|encod\w+|classif\w+|predicts?|generat\w+|"
+            r"translat\w+|mask\w*|attention|objective|contrastive|architecture|transformer|encoder|decoder|"
+            r"quantiz\w+|detect\w*|segment\w*|rank\w*|retriev\w+|consists? of|contains?|collection of|"
+            r"comprises?|derived from|extracted from|collected|annotated|labell?ed|solve|answer\w*)\b",
+            2.0,
+        ),
+        (r"\b(?:this|the|our) (?:model|dataset|corpus|checkpoint|benchmark|data ?set)\b", 1.0),
+        # a definition: "X is a ... model / dataset / collection"
+        (
+            r"\b(?:is|are) an? (?:[\w'-]+ ){0,10}(?:model|dataset|corpus|benchmark|collection|version|checkpoint|"
+            r"transformer|encoder|decoder|network|variant|series|family|set)\b",
+            2.0,
+        ),
+        # named models, datasets and benchmarks: words mixing capitals and digits, or all capitals
+        (r"(?<!^)\b(?:[A-Z][a-z]*[A-Z0-9][\w.-]*|[A-Z]{2,}[\w.-]*)\b", 0.5),
+        # pointers, how-tos and remarks about something else
+        (
+            r"^(?:to |you |please |see |check |refer |use |using |run |install |download |note\b|for more|"
+            r"for (?:details|further|additional)|here is|here are|below|in order to|if\b|first,|then,|next,)",
+            -4.0,
+        ),
+        (
+            r"\bet al\b|\bsignificant research\b|\bresearch has (?:shown|explored)\b|\backnowledg|\bsponsor|"
+            r"\bcopyright\b|\ball rights reserved\b|\bdisclaimer\b|\bthis (?:model )?card\b|\bthis section\b|"
+            r"\bthis list\b|\bthe team releasing\b|\bwritten by\b|\bhugging ?face team\b|\bleaderboard\b|"
+            r"\bcolab\b|\bnotebook\b|\bblog post\b",
+            -4.0,
+        ),
+        (r"\b(?:you|your)\b", -1.5),
+    )
+)
+MIN_SENTENCE_SCORE = 2.0  # below this a sentence says nothing a reader would keep
+
+
+def score_sentence(sentence: str, names: tuple[str, ...] = (), signals: tuple = ()) -> float:
+    """How much a sentence claims: each signal counts once per match (a quantity up to twice); the artifact's
+    own names add a point; very short or very long sentences lose one."""
+    score = 0.0
+    for pattern, weight in SENTENCE_SIGNALS + signals:
+        hits = len(pattern.findall(sentence))
+        if hits:
+            score += weight * min(hits, 2 if weight >= 3 else 1)
+    lowered = sentence.lower()
+    if any(name and name in lowered for name in names):
+        score += 1.0
+    words = len(sentence.split())
+    if words < 8 or words > 45:
+        score -= 1.0
+    return score
+
+
+OPENING_BONUS = 1.5  # a section's first sentence usually says what the section is about
+
+
+def best_sentences(
+    sections: list[Section],
+    kinds: tuple[str, ...] | None,
+    limit: int = 2,
+    names: tuple[str, ...] = (),
+    signals: tuple = (),
+    skip: re.Pattern | None = None,
+) -> list[tuple[Section, str]]:
+    """The `limit` sentences that claim most, from the sections of these kinds (all when None), in card order;
+    `signals` add weights of their own, `skip` leaves sentences out."""
+    scored, seen = [], set()
+    for section in sections:
+        if (kinds is not None and not any(k in section.kinds for k in kinds)) or "citation" in section.kinds:
+            continue
+        for index, sentence in enumerate(s for paragraph in section.paragraphs for s in prose_sentences(paragraph)):
+            if sentence in seen or (skip is not None and skip.search(sentence)):
+                continue
+            seen.add(sentence)
+            score = score_sentence(sentence, names, signals) + (OPENING_BONUS if index == 0 else 0.0)
+            if score >= MIN_SENTENCE_SCORE:
+                scored.append((-score, len(scored), section, sentence))
+    chosen = sorted(scored, key=lambda x: x[:2])[:limit]
+    return [(section, sentence) for _, _, section, sentence in sorted(chosen, key=lambda x: x[1])]

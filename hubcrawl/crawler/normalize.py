@@ -18,7 +18,8 @@ from huggingface_hub.hf_api import DatasetInfo, ModelInfo
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
-from hubcrawl.crawler.card_results import eval_row, results_from_tables
+from hubcrawl.crawler.card_facts import parse_card_facts
+from hubcrawl.crawler.card_results import eval_row, results_from_sentences, results_from_tables
 from hubcrawl.crawler.cards import (
     ParsedCard,
     decode_card,
@@ -206,9 +207,11 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     evals = eval_results_from(card.front_matter if card is not None else {}, record or {})
     if src.kind == "model":
         # A table repeating what model-index reports is not a second result.
-        reported = {e["metric"].lower() for e in evals if e["metric"]}
-        evals += [r for r in results_from_tables(sections, src.repo_id) if r["metric"].lower() not in reported]
+        for stated in (results_from_tables(sections, src.repo_id), results_from_sentences(sections)):
+            reported = {e["metric"].lower() for e in evals if e["metric"]}
+            evals += [r for r in stated if r["metric"].lower() not in reported]
     artifact.update(card_fields(src.kind, artifact, card, sections))
+    artifact["card_facts"] = parse_card_facts(sections)
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
     facts, config_errors = architecture_from(src.files)
@@ -504,6 +507,19 @@ BASE_MODEL_PATTERNS = [
 ]
 
 
+def stated_parameters(body: str) -> tuple[int, str] | None:
+    """The parameter count a card states, with its sentence. A card naming several counts ("sizes of 7B, 13B
+    and 34B parameters") describes a family, not this model: no count is taken from it."""
+    for pattern in PARAMETER_PATTERNS:
+        matches = list(pattern.finditer(body))
+        counts = {finite_number(float(m.group(1)) * SCALE[m.group(2).lower()]) for m in matches}
+        if len(counts) > 1:
+            return None
+        if matches and None not in counts:
+            return round(counts.pop()), f"card: {sentence_around(body, matches[0])}"
+    return None
+
+
 def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> dict:
     """What the card's body adds: quality signals, and facts the API did not state."""
     if card is None:
@@ -514,14 +530,8 @@ def card_fields(kind: str, fields: dict, card: ParsedCard | None, sections) -> d
         "has_license": bool(fields["license"]),
     }
     provenance = dict(fields["provenance"])
-    if fields["parameters"] is None:
-        for pattern in PARAMETER_PATTERNS:
-            match = pattern.search(card.body)
-            stated = finite_number(float(match.group(1)) * SCALE[match.group(2).lower()]) if match else None
-            if stated is not None:
-                out["parameters"] = round(stated)
-                provenance["parameters"] = f"card: {sentence_around(card.body, match)}"
-                break
+    if fields["parameters"] is None and (stated := stated_parameters(card.body)) is not None:
+        out["parameters"], provenance["parameters"] = stated
     if kind == "dataset" and not fields.get("splits"):
         splits = splits_from_tables(sections)
         if splits:

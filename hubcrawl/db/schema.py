@@ -89,6 +89,11 @@ SCHEMA: dict[str, dict] = {
                 "positions the model takes (config.json), or its sentence-transformers max_seq_length",
             ),
             "labels": (JSON, "the labels a classifier or tagger predicts (config.json id2label)"),
+            "card_facts": (
+                JSON,
+                "facts the card states about how it was made (languages, base model, data, hardware, hyperparameters), "
+                "each with its line or sentence",
+            ),
             "fetched_at": (str, "when the record was fetched, UTC"),
             "errors": (JSON, "problems met while fetching or parsing, as {kind, detail}"),
             "fetch_errors": (JSON, "the fetching problems alone (kept for re-normalizing)"),

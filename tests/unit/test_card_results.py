@@ -84,12 +84,27 @@ def test_result_sentences_of_the_prose_are_quoted_as_stated_results():
         "Each note was scored by two annotators from 1 to 5.\n\n"
         "## Citation\n\nOur earlier paper achieves 88.0 F1 on the same notes and is cited below.\n"
     )
-    item = card_item("acme/harbour-ner", card)
-    (stated,) = [c for c in normalize_artifact(item).capabilities if c["title"] == "results stated in its card"]
-    assert [e["quote"] for e in stated["evidence"]] == [
-        "The tagger reaches an F1 of 90.4 on the harbour test notes.",
-        "It outperforms the older port tagger on every split we tried.",
-    ]  # not the annotation scale, not the citation section
+    normalized = normalize_artifact(card_item("acme/harbour-ner", card))
+    # A sentence stating a metric, a value and where: an eval result of its own, with the sentence as evidence.
+    [read] = [e for e in normalized.eval_results if e["source"] == "card-text"]
+    assert (read["metric"], read["value"], read["dataset"]) == ("f1", 90.4, "harbour test notes")
+    assert read["quote"] == "The tagger reaches an F1 of 90.4 on the harbour test notes."
+    # A comparison without a number is quoted as a stated result; not the annotation scale, not the citation.
+    (stated,) = [c for c in normalized.capabilities if c["title"] == "results stated in its card"]
+    assert [e["quote"] for e in stated["evidence"]] == ["It outperforms the older port tagger on every split we tried."]
+
+
+def test_result_sentences_name_their_split_and_leave_other_models_numbers_out():
+    card = (
+        "# harbour-det\n\nThis model achieves an AP (average precision) of **41.5** on Harbour 2024 validation.\n\n"
+        "The tagger reaches an accuracy of 88.1 on the dev set (for comparison, the old tagger reaches an "
+        "accuracy of 90.2).\n\nIt reaches an accuracy of 99.0 on the training set.\n"
+    )
+    read = [e for e in normalize_artifact(card_item("acme/harbour-det", card)).eval_results if e["source"] == "card-text"]
+    assert [(e["metric"], e["value"], e["dataset"], e["split"]) for e in read] == [
+        ("ap", 41.5, "Harbour 2024", "validation"),
+        ("accuracy", 88.1, None, "validation"),
+    ]  # the other model's 90.2 and the training-set number are not this model's evaluation
 
 
 def test_a_base_model_named_in_the_prose_by_repo_id_is_read_and_a_bare_name_is_not_guessed():

@@ -495,7 +495,7 @@ def uses_and_limits(f, sections, evals, urls):
     ][:2]
     limits = [
         (sec, s)
-        for sec, s in card_sentences(f, sections, ("limitations",), 6, signals=((LIMITATION_WORDS, 2.0),))
+        for sec, s in card_sentences(f, sections, ("limitations",), 6, signals=((LIMITATION_WORDS, 3.0),))
         if (sec, s) not in uses and ("intended_uses" not in sec.kinds or LIMITATION_WORDS.search(s))
     ][:2]
     out = []

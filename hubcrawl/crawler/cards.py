@@ -296,6 +296,7 @@ def inline_lines(token) -> list[str]:
     return [" ".join("".join(parts).split()) for parts in lines]
 
 
+LIST_MARKER = re.compile(r"^(?:\d{1,2}|[a-z])[).]\s")
 BRACKETED_URL = re.compile(r"[(<\[]\s*https?://[^\s)>\]]+\s*[)>\]]")
 
 
@@ -311,6 +312,7 @@ def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) 
             min_words <= len(words) <= max_words
             and sentence[-1:] in ".!"
             and "http" not in BRACKETED_URL.sub("", sentence)  # a link in brackets is a reference, not debris
+            and not LIST_MARKER.match(sentence)  # "3) 32B model …": list debris run together
             and not BOILERPLATE.search(sentence)
         ):
             out.append(sentence)
@@ -356,7 +358,7 @@ SENTENCE_SIGNALS: tuple[tuple[re.Pattern, float], ...] = tuple(
         (r"(?<!^)\b(?:[A-Z][a-z]*[A-Z0-9][\w.-]*|[A-Z]{2,}[\w.-]*)\b", 0.5),
         # pointers, how-tos and remarks about something else
         (
-            r"^(?:to |you |please |see |check |refer |use |using |run |install |download |note\b|for more|"
+            r"^(?:to |you |please |see |check |refer |using |run |install |download |note\b|for more|"
             r"for (?:details|further|additional)|here is|here are|below|in order to|if\b|first,|then,|next,)",
             -4.0,
         ),

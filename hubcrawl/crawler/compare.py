@@ -94,43 +94,65 @@ class Comparator:
     def lines(self, a: dict, aspect: str) -> dict:
         g = self.peers.of(a)
         n = len(g.members) - 1  # peers exclude the artifact itself
-        group = f"{a['task'] or 'untagged'} {a['kind']}s"
+        group = f"{a['kind']}s tagged “other”" if a["task"] == "other" else f"{a['task'] or 'untagged'} {a['kind']}s"
         if n <= 0:
             text = f"No other {one_of(group)} is in the database to compare with."
-            return {"unique": text, "vs_alternatives": text, "basis": {"peers": 0}}
+            return {"unique": text, "vs_alternatives": None, "basis": {"peers": 0}}
         # A row written by another hubcrawl may name an aspect this one does not know: it is measured as
         # what every capability is, a capability of its task.
         return LINE_MAKERS.get(aspect, Comparator.lines_task)(self, a, g, n, group)
 
     def lines_task(self, a, g, n, group):
+        """Unique: its size against the peers nearest in size (or, with no size, being the most downloaded).
+        vs alternatives: its downloads against the peers nearest in downloads, by name."""
         downloads = a["downloads"] or 0
         rank = 1 + len(g.downloads) - bisect.bisect_right(g.downloads, downloads)  # 1 = most downloaded
         peer_median = median_without(g.downloads, downloads)
-        return {
-            "unique": f"Ranks {rank} of {n + 1} {group} by downloads in the last {DOWNLOADS_WINDOW_DAYS} days.",
-            "vs_alternatives": f"{counted(downloads, 'download')} vs a peer median of {fmt(peer_median)} across "
-            f"{counted(n, 'peer')}{named(nearest(g.holders['downloads'], downloads, a['id']), fmt)}.",
-            "basis": {
-                "nearest": nearest(g.holders["downloads"], downloads, a["id"]),
-                "measure": "downloads",
-                "value": downloads,
-                "rank": rank,
-                "group_size": n + 1,
-                "peer_median": peer_median,
-                "peers": n,
-                "window_days": DOWNLOADS_WINDOW_DAYS,
-            },
+        close = nearest(g.holders["downloads"], downloads, a["id"])
+        basis = {
+            "nearest": close,
+            "measure": "downloads",
+            "value": downloads,
+            "rank": rank,
+            "group_size": n + 1,
+            "peer_median": peer_median,
+            "peers": n,
+            "window_days": DOWNLOADS_WINDOW_DAYS,
         }
+        unique = None
+        # A model's size has no capability of its own (a dataset's rows have theirs): it is said here.
+        params = a["parameters"] if a["kind"] == "model" else None
+        near_size = nearest(g.holders["parameters"], params, a["id"]) if params and "parameters" in g.holders else []
+        if near_size:
+            shown = [(human_count(v), i) for v, i in near_size]
+            unique = (
+                f"{human_count(params)} parameters, against "
+                + " and ".join(f"{v} for {i}" for v, i in shown)
+                + f", the {group} nearest in size."
+            )
+            basis["size"] = {"measure": "parameters", "value": params, "display": human_count(params), "nearest": shown}
+        elif rank == 1:
+            unique = f"The most downloaded of the {n + 1:,} {group} in the last {DOWNLOADS_WINDOW_DAYS} days."
+        vs = (
+            f"{counted(downloads, 'download')} in the last {DOWNLOADS_WINDOW_DAYS} days, against "
+            + ", ".join(f"{fmt(v)} for {i}" for v, i in close)
+            + f" (the {group} nearest in downloads; peer median {fmt(peer_median)} over {counted(n, 'peer')})."
+        )
+        return {"unique": unique, "vs_alternatives": vs, "basis": basis}
+
+    def nearest_by_downloads(self, a, g, k: int = 4) -> list[str]:
+        """The ids of the k peers nearest in downloads: the alternatives a user weighs it against."""
+        return [i for _, i in nearest(g.holders["downloads"], a["downloads"] or 0, a["id"], k)]
 
     def numeric_lines(self, a, g, n, group, measure: str, noun: str):
         value = a[measure] if measure in SCALAR_MEASURES else len(a[measure] or [])
         values = g.values.get(measure, [])
         if not value:
-            return self.lines_task(a, g, n, group)
+            return nothing_to_measure(n)
         stating = len(values) - 1  # peers that state it: the artifact itself left out
         if not stating:
             text = f"No other {one_of(group)} states its {WORDS.plural_noun(noun)}."
-            return {"unique": text, "vs_alternatives": text, "basis": {"measure": measure, "value": value, "peers": 0}}
+            return {"unique": text, "vs_alternatives": None, "basis": {"measure": measure, "value": value, "peers": 0}}
         peer_median = median_without(values, value)
         below = bisect.bisect_left(values, value)  # peers with less: the artifact itself is not below itself
         close = nearest(g.holders[measure], value, a["id"]) if measure in g.holders else []
@@ -189,16 +211,23 @@ class Comparator:
         return self.numeric_lines(a, g, n, group, "configs", "configuration")
 
     def lines_formats(self, a, g, n, group):
+        """Unique only when few peers ship its rarest format; vs alternatives names the nearest peers that do not."""
         counts = g.counts["formats"]
         own = a["formats"] or []
         if not own:
-            return self.lines_task(a, g, n, group)
+            return nothing_to_measure(n)
         shares = {f: counts[f] - 1 for f in own}  # peers with it, the artifact itself left out
         rarest = min(own, key=lambda f: (shares[f], f))
         typical = median_without(g.values["formats"], len(own))
+        without = [i for i in self.nearest_by_downloads(a, g) if rarest not in (self.artifacts[i]["formats"] or [])]
         return {
-            "unique": f"Ships {rarest}, as {share_of(shares[rarest], n)} {WORDS.plural_verb('does', shares[rarest])}.",
-            "vs_alternatives": f"{counted(len(own), 'format')} vs {fmt(typical)} for the typical peer ({counted(n, 'peer')}).",
+            "unique": f"Ships {rarest}; {share_of(shares[rarest], n)} {WORDS.plural_verb('does', shares[rarest])}."
+            if distinctive(shares[rarest], n)
+            else None,
+            "vs_alternatives": f"Of its nearest alternatives by downloads, {join(without)} "
+            f"{WORDS.plural_verb('ships', len(without))} no {rarest}."
+            if without
+            else None,
             "basis": {
                 "measure": "formats",
                 "format": rarest,
@@ -207,20 +236,21 @@ class Comparator:
                 "share": pct(shares[rarest], n),
                 "value": len(own),
                 "peer_median": typical,
+                "without": without,
             },
         }
 
     def lines_evals(self, a, g, n, group):
-        results = self.peers.evals.get(a["id"]) or []
+        results = [e for e in self.peers.evals.get(a["id"]) or [] if (e["split"] or "").lower() != "train"]
         if not results:
-            return self.lines_task(a, g, n, group)
+            return nothing_to_measure(n)
         e = results[0]
         reported = self.peers.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
         if len(reported) < 2:
             text = f"No other {one_of(group)} reports {e['metric']} on {e['dataset']}."
             return {
                 "unique": text,
-                "vs_alternatives": text,
+                "vs_alternatives": None,
                 "basis": {
                     "measure": "eval",
                     "dataset": e["dataset"],
@@ -249,16 +279,30 @@ class Comparator:
         }
 
     def shared_lines(self, a, g, n, group, measure: str, noun: str):
+        """Unique: a name no peer shares. vs alternatives: the most downloaded peers sharing its most shared name."""
         own = a[measure] or []
         if not own:
-            return self.lines_task(a, g, n, group)
+            return nothing_to_measure(n)
         counts = g.counts[measure]
         name = max(own, key=lambda v: (counts[v], v))
+        rarest = min(own, key=lambda v: (counts[v], v))
         shared = counts[name] - 1
+        sharing = [i for _, i in g.top_holders[measure].get(name, []) if i != a["id"]][:3]
         return {
-            "unique": f"{sentence_start(share_of(shared, n))} also {WORDS.plural_verb('lists', shared)} {name} as {noun}.",
-            "vs_alternatives": f"{pct(shared, n)}% of {group} share {name}; the rest list other {noun}.",
-            "basis": {"measure": measure, "name": name, "peers_with": shared, "peers": n, "share": pct(shared, n)},
+            "unique": f"No other {one_of(group)} lists {rarest} as {noun}." if counts[rarest] == 1 else None,
+            "vs_alternatives": f"{sentence_start(share_of(shared, n))} also {WORDS.plural_verb('lists', shared)} "
+            f"{name} as {noun}, the most downloaded being {join(sharing)}."
+            if sharing
+            else None,
+            "basis": {
+                "measure": measure,
+                "name": name,
+                "peers_with": shared,
+                "peers": n,
+                "share": pct(shared, n),
+                "rarest": rarest,
+                "sharing": sharing,
+            },
         }
 
     def lines_training_data(self, a, g, n, group):
@@ -268,17 +312,27 @@ class Comparator:
         return self.shared_lines(a, g, n, group, "base_models", "base model")
 
     def section_lines(self, a, g, n, group, section: str, noun: str):
+        """Unique only when few peers document it; vs alternatives names the nearest peers that do not."""
         has = section in (a["card_sections"] or [])
         peers_with = g.counts["card_sections"][section] - (1 if has else 0)
+        without = [
+            i for i in self.nearest_by_downloads(a, g) if section not in (self.artifacts[i]["card_sections"] or [])
+        ]
         return {
-            "unique": f"Documents {noun}, as {share_of(peers_with, n)} {WORDS.plural_verb('does', peers_with)}.",
-            "vs_alternatives": f"{pct(peers_with, n)}% of {group} have a card section on {noun}.",
+            "unique": f"Documents {noun}; {share_of(peers_with, n)} {WORDS.plural_verb('does', peers_with)}."
+            if has and distinctive(peers_with, n)
+            else None,
+            "vs_alternatives": f"Of its nearest alternatives by downloads, {join(without)} "
+            f"{WORDS.plural_verb('documents', len(without))} no {noun}."
+            if has and without
+            else None,
             "basis": {
                 "measure": "card_section",
                 "section": section,
                 "peers_with": peers_with,
                 "peers": n,
                 "share": pct(peers_with, n),
+                "without": without,
             },
         }
 
@@ -504,16 +558,10 @@ def render_markdown(record: dict, md_a: str | None = None, md_b: str | None = No
 def render_capabilities(caps: list[dict]) -> str:
     lines = []
     for cap in caps:
-        lines += [
-            "",
-            f"### {cap['title']}",
-            "",
-            cap["text"],
-            "",
-            f"**Unique:** {cap['unique']}",
-            "",
-            f"**vs alternatives:** {cap['vs_alternatives']}",
-        ]
+        lines += ["", f"### {cap['title']}", "", cap["text"]]
+        for label, key in (("Unique", "unique"), ("vs alternatives", "vs_alternatives")):
+            if cap.get(key):  # a line with nothing distinctive to say is left out, not filled
+                lines += ["", f"**{label}:** {cap[key]}"]
     return "\n".join(lines + [""])
 
 
@@ -531,8 +579,9 @@ def counted(n: int, noun: str) -> str:
 
 
 def one_of(group: str) -> str:
-    """`question-answering models` -> `question-answering model`."""
-    return WORDS.singular_noun(group) or group
+    """`question-answering models` -> `question-answering model`; `datasets tagged “other”` -> `dataset tagged …`."""
+    head, tagged, tail = group.partition(" tagged ")
+    return (WORDS.singular_noun(head) or head) + tagged + tail
 
 
 def share_of(k: int, n: int) -> str:
@@ -542,7 +591,7 @@ def share_of(k: int, n: int) -> str:
     if k == 0:
         return f"none of the {n:,} peers"
     if k == n:
-        return f"all {n:,} peers"
+        return "both peers" if n == 2 else f"all {n:,} peers"
     return f"{k:,} of the {n:,} peers ({pct(k, n)}%)"
 
 
@@ -564,6 +613,16 @@ def named(close: list[tuple[float, str]], show) -> str:
 
 def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def nothing_to_measure(peers: int) -> dict:
+    """A capability whose measure the artifact does not state: no line rather than another capability's line."""
+    return {"unique": None, "vs_alternatives": None, "basis": {"peers": peers}}
+
+
+def distinctive(peers_with: int, peers: int) -> bool:
+    """Something at most a third of the peers have is worth a Unique line; what most have is not."""
+    return 3 * peers_with <= peers
 
 
 def pct(part: int, whole: int) -> int:

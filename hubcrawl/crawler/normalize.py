@@ -488,11 +488,14 @@ def dataset_stats(meta: dict) -> dict:
 
 
 # Sentences in which a card states its parameter count: "7 billion parameters", "Number of Parameters: 3.09B".
-# An explicit "Number of Parameters" wins; a bound ("< 1B") or the end of a range ("0.5 to 72B") is no count.
+# An explicit "Number of Parameters" wins; a bound ("< 1B"), the end of a range ("0.5 to 72B") or of a list
+# ("8B and 70B parameters") is no count.
 PARAMETER_PATTERNS = [
     re.compile(r"number of parameters\W{0,4}(\d+(?:\.\d+)?)\s*(billion|million|[BM])\b", re.I),
     re.compile(
-        r"(?<![<>~≈\d.])(?<!to )(?<![<>~≈] )(?<!-)\b(\d+(?:\.\d+)?)\s*(billion|million|[BM])\s+parameters\b", re.I
+        r"(?<![<>~≈\d.])(?<!to )(?<!and )(?<!or )(?<!, )(?<![<>~≈] )(?<!-)\b(\d+(?:\.\d+)?)\s*(billion|million|[BM])\s+"
+        r"parameters\b",
+        re.I,
     ),
 ]
 SCALE = {"b": 1_000_000_000, "billion": 1_000_000_000, "m": 1_000_000, "million": 1_000_000}

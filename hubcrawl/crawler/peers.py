@@ -7,6 +7,8 @@ import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+SHARED_MEASURES = ("datasets", "base_models")  # lists whose names peers share: the top holders of each are kept
+TOP_HOLDERS = 4  # enough to name three besides the artifact itself
 SCALAR_MEASURES = ("parameters", "rows", "context_length")  # compared by value; lists by their length
 ARCHITECTURE_MEASURES = ("layers", "hidden_size", "kv_heads")  # config.json facts peers are compared on
 
@@ -20,6 +22,8 @@ class PeerGroup:
     values: dict[str, list[float]] = field(default_factory=dict)  # sorted ascending, per measure
     counts: dict[str, Counter] = field(default_factory=dict)  # how many members have each format, dataset …
     holders: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # (value, id), sorted, per measure
+    # per list measure and name: the most downloaded members listing it, as (downloads, id), most first
+    top_holders: dict[str, dict[str, list[tuple[int, str]]]] = field(default_factory=dict)
 
 
 class Peers:
@@ -37,7 +41,8 @@ class Peers:
                 holders.sort()
         self.evals: dict[str, list[dict]] = defaultdict(list)
         for r in eval_rows:
-            self.evals[r["artifact_id"]].append(r)
+            if (r["split"] or "").lower() != "train":  # training-split numbers are not evaluation
+                self.evals[r["artifact_id"]].append(r)
         self.eval_values: dict[tuple, list[float]] = defaultdict(list)  # sorted, one value per artifact
         self.eval_holders: dict[tuple, list[tuple[float, str]]] = defaultdict(list)  # (value, id), sorted
         for artifact_id, results in self.evals.items():
@@ -78,6 +83,12 @@ def add_member(g: PeerGroup, a: dict) -> None:
         g.values.setdefault(measure, []).append(len(a[measure] or []))
     for measure in ("formats", "datasets", "base_models", "card_sections"):
         g.counts.setdefault(measure, Counter()).update(set(a[measure] or []))
+    for measure in SHARED_MEASURES:
+        by_name = g.top_holders.setdefault(measure, {})
+        for name in set(a[measure] or []):
+            top = by_name.setdefault(name, [])
+            bisect.insort(top, (-(a["downloads"] or 0), a["id"]))
+            del top[TOP_HOLDERS:]
     g.counts.setdefault("inference", Counter())[a["inference"]] += 1
 
 

@@ -169,7 +169,8 @@ def test_every_peer_number_recomputes_from_the_database(ranked_db):
                     for o in others:
                         first = query(
                             db_file,
-                            "select value from eval_results where artifact_id = ? and dataset = ? and metric = ? order by id limit 1",
+                            "select value from eval_results where artifact_id = ? and dataset = ? and metric = ? "
+                            "and coalesce(split, '') != 'train' order by id limit 1",
                             [o["id"], basis["dataset"], basis["metric"]],
                         )
                         values += [first[0]["value"]] if first else []

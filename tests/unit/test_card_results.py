@@ -100,7 +100,9 @@ def test_result_sentences_name_their_split_and_leave_other_models_numbers_out():
         "The tagger reaches an accuracy of 88.1 on the dev set (for comparison, the old tagger reaches an "
         "accuracy of 90.2).\n\nIt reaches an accuracy of 99.0 on the training set.\n"
     )
-    read = [e for e in normalize_artifact(card_item("acme/harbour-det", card)).eval_results if e["source"] == "card-text"]
+    read = [
+        e for e in normalize_artifact(card_item("acme/harbour-det", card)).eval_results if e["source"] == "card-text"
+    ]
     assert [(e["metric"], e["value"], e["dataset"], e["split"]) for e in read] == [
         ("ap", 41.5, "Harbour 2024", "validation"),
         ("accuracy", 88.1, None, "validation"),

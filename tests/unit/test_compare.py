@@ -61,9 +61,41 @@ def test_every_capability_line_counts_the_peers_of_its_own_task(ranked):
     comparator = Comparator(ranked)
     for cap in comparator.side("org/qa-mid"):
         assert cap["basis"]["peers"] == 2, cap  # the two other question-answering models
-        assert cap["unique"] and cap["vs_alternatives"]
+        assert not cap["unique"] or cap["unique"] != cap["vs_alternatives"]  # two lines never say the same thing
     alone = comparator.side("org/translate")
     assert alone and all(c["unique"] == "No other translation model is in the database to compare with." for c in alone)
+    assert all(c["vs_alternatives"] is None for c in alone)
+
+
+def test_lines_with_nothing_distinctive_are_left_out_and_the_rest_name_peers(memory_db):
+    """Documenting limitations when every peer does is no Unique line; the peers nearest in downloads that
+    do not document them are named; a dataset no peer trains on is Unique; sharers are named."""
+    bare = b"---\nlicense: mit\npipeline_tag: question-answering\n---\n# Bare\n\nA reader of passages for answers.\n"
+    downloads = {"org/qa-a": 900, "org/qa-b": 800, "org/qa-c": 700, "org/qa-d": 600, "org/qa-e": 500}
+    for name, n in downloads.items():
+        rec = record(name, downloads=n, pipeline_tag="question-answering", tags=["license:apache-2.0"])
+        store(memory_db, "model", rec, card=QA_CARD if name in ("org/qa-a", "org/qa-b") else bare)
+    rank(memory_db)
+    side = {c["aspect"]: c for c in Comparator(memory_db).side("org/qa-a")}
+    limits = side["limitations"]
+    assert limits["unique"] == "Documents limitations; 1 of the 4 peers (25%) does."
+    assert limits["vs_alternatives"] == (
+        "Of its nearest alternatives by downloads, org/qa-c, org/qa-d and org/qa-e document no limitations."
+    )
+    markdown = render_markdown(Comparator(memory_db).record("org/qa-a", "org/qa-b"))
+    assert "None" not in markdown
+
+
+def test_training_data_lines_name_the_peers_that_share_it(memory_db):
+    card = b"---\npipeline_tag: question-answering\ndatasets: [%s]\n---\n# R\n\n## Training\n\nThe model was trained for 3 epochs on 8 GPUs.\n"
+    for name, n, data in (("org/a", 9, b"squad, harbour-notes"), ("org/b", 5, b"squad"), ("org/c", 1, b"squad")):
+        store(memory_db, "model", record(name, downloads=n, pipeline_tag="question-answering"), card=card % data)
+    rank(memory_db)
+    (training,) = [c for c in Comparator(memory_db).side("org/a") if c["aspect"] == "training_data"]
+    assert training["unique"] == "No other question-answering model lists harbour-notes as training data."
+    assert training["vs_alternatives"] == (
+        "Both peers also list squad as training data, the most downloaded being org/b and org/c."
+    )
 
 
 def test_every_aspect_has_one_line_maker():
@@ -157,7 +189,10 @@ def test_alternatives_are_named_with_their_measured_values(ranked):
     comparator = Comparator(ranked)
     (task,) = [c for c in comparator.side("org/qa-mid") if c["aspect"] == "task"]
     # The two other question-answering models, closest in downloads first, each with its count.
-    assert task["vs_alternatives"].endswith("; nearest: 2 for org/qa-small, 5,000 for org/qa-big.")
+    assert task["vs_alternatives"] == (
+        "300 downloads in the last 30 days, against 2 for org/qa-small, 5,000 for org/qa-big "
+        "(the question-answering models nearest in downloads; peer median 2,501 over 2 peers)."
+    )
     assert task["basis"]["nearest"] == [(2, "org/qa-small"), (5000, "org/qa-big")]
 
 

@@ -189,7 +189,8 @@ def test_every_peer_number_recomputes_from_the_database(ranked_db):
                         if isinstance(v, (int, float))
                     )
                 )
-                for number in re.findall(r"\d[\d,]*(?:\.\d+)?", cap["unique"] + " " + cap["vs_alternatives"]):
+                lines = f"{cap['unique'] or ''} {cap['vs_alternatives'] or ''}"
+                for number in re.findall(r"\d[\d,]*(?:\.\d+)?", lines):
                     assert number in shown or number.replace(",", "") in shown, (number, cap)
                 checked += 1
     assert checked > 300

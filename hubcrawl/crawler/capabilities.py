@@ -12,7 +12,14 @@ import re
 
 from hubcrawl.crawler.card_facts import CARD_FACT_PHRASES
 from hubcrawl.crawler.card_results import quant_files_from_tables
-from hubcrawl.crawler.cards import Section, best_sentences, prose_sentences, repeated_configs
+from hubcrawl.crawler.cards import (
+    MIN_SENTENCE_SCORE,
+    Section,
+    best_sentences,
+    prose_sentences,
+    repeated_configs,
+    score_sentence,
+)
 from hubcrawl.crawler.task_reference import TASK_TITLES, task_reference_evidence
 
 MAX_CAPABILITIES = 10
@@ -57,10 +64,25 @@ def quote_evidence(section: Section, sentence: str, url: str | None) -> dict:
     return {"source": "card", "section": section.title or "(introduction)", "quote": sentence, "url": url}
 
 
+# Tags every kind of repo carries: they say nothing about what this one is about.
+GENERIC_TAGS = frozenset(
+    "transformers pytorch tensorflow safetensors endpoints_compatible autotrain_compatible "
+    "text-generation-inference conversational custom_code model-index tensorboard diffusers gguf onnx "
+    "sentence-transformers sentence-similarity feature-extraction datasets pandas polars croissant mlcroissant "
+    "parquet arrow json csv text image audio video".split()
+)
+
+
 def own_names(f: dict) -> tuple[str, ...]:
-    """How a card names its own artifact: the repo name, with a format suffix or without."""
+    """What a card names when it talks about its own artifact: the repo name (with a format suffix or without)
+    and its topic tags (`differential_privacy` -> "differential privacy")."""
     name = f["repo_id"].split("/")[-1].lower()
-    return tuple({name, re.sub(r"[-_](?:gguf|onnx|awq|gptq|mlx|exl2)$", "", name)})
+    topics = {
+        re.sub(r"[-_]+", " ", tag.lower())
+        for tag in f.get("tags") or []
+        if ":" not in tag and len(tag) >= 5 and tag.lower() not in GENERIC_TAGS and tag.lower() != f.get("task")
+    }
+    return tuple(sorted({name, re.sub(r"[-_](?:gguf|onnx|awq|gptq|mlx|exl2)$", "", name)} | topics))
 
 
 def card_sentences(f, sections, kinds: tuple[str, ...], limit: int = 2, **weights) -> list[tuple[Section, str]]:
@@ -167,6 +189,8 @@ def model_task(f, sections, evals, urls):
         parts.append(f"It translates {source['value']} into {target['value']}, as its card states.")
         title = title if task else f"translation from {source['value']} into {target['value']}"
     for section, sentence in described:
+        if any(fact["quote"] == sentence for fact in f.get("card_facts") or []):
+            continue  # a `Key: value` line the card facts below already say
         evidence.append(quote_evidence(section, sentence, urls["card"]))
         parts.append(f"Its card says: “{sentence}”")
     if objectives:
@@ -321,12 +345,18 @@ def model_stated_results(f, sections, evals, urls):
     """What the card's prose says about how well the model does (comparisons, scores), quoted."""
     found = []
     read = {e.get("quote") for e in evals}  # sentences already read as eval results are shown there
+    names = own_names(f)
     for section in sections:
-        if any(k in section.kinds for k in ("citation", "training_data")):
+        if any(k in section.kinds for k in ("citation", "news", "training_data")):
             continue
         for paragraph in section.paragraphs:
             for sentence in prose_sentences(paragraph, max_words=50):
-                if RESULT_CLAIM.search(sentence) and sentence not in read and sentence not in (q for _, q in found):
+                if (
+                    RESULT_CLAIM.search(sentence)
+                    and score_sentence(sentence, names) >= MIN_SENTENCE_SCORE  # not news of other releases
+                    and sentence not in read
+                    and sentence not in (q for _, q in found)
+                ):
                     found.append((section, sentence))
     if not found:
         return None
@@ -519,7 +549,7 @@ def uses_and_limits(f, sections, evals, urls):
 
 def dataset_contents(f, sections, evals, urls):
     described = description_sentences(f, sections, 2)
-    tasks = f["tasks"]
+    tasks = [t for t in f["tasks"] if t != "other"]  # "other" says nothing a reader could use
     if not described and not tasks:
         return None
     evidence, parts = [], []
@@ -539,7 +569,8 @@ def dataset_contents(f, sections, evals, urls):
 
 def dataset_scale(f, sections, evals, urls):
     rows, splits = f.get("rows"), f.get("splits") or {}
-    if not rows and not f.get("size_categories"):
+    categories = [c for c in f.get("size_categories") or [] if c.lower() != "unknown"]
+    if not rows:  # a size category alone is one metadata field: a row of the feature table
         return None
     evidence, parts = [], []
     if rows:
@@ -569,15 +600,14 @@ def dataset_scale(f, sections, evals, urls):
             field_evidence("bytes", f["bytes"], urls["api"] or urls["card"], source="card", display=f"{f['bytes']:,}")
         )
         parts.append(f"{f['bytes']:,} bytes of data")
-    if f.get("size_categories"):
-        evidence.append(field_evidence("size_categories", f["size_categories"], urls["api"] or urls["card"]))
-        stated = f"size category {name_list(f['size_categories'])}"
-        if rows and not any(size_category_holds(c, rows) for c in f["size_categories"]):
+    if categories:
+        evidence.append(field_evidence("size_categories", categories, urls["api"] or urls["card"]))
+        stated = f"size category {name_list(categories)}"
+        if rows and not any(size_category_holds(c, rows) for c in categories):
             stated = f"its metadata's {stated}, which this count does not fall in"
         parts.append(stated)
-    title = f"{human_count(rows)} examples" if rows else f"size {f['size_categories'][0]}"
-    if rows:
-        evidence[0]["display"] += f" / {human_count(rows)}"
+    title = f"{human_count(rows)} examples"
+    evidence[0]["display"] += f" / {human_count(rows)}"
     return [capability(title, sentence_case("; ".join(parts)) + ".", evidence, "scale")]
 
 

@@ -87,7 +87,9 @@ def results_from_sentences(sections: list[Section]) -> list[dict]:
     """Eval results the card's prose states, each with its sentence; `Metric: value` lines of a results list too."""
     out = []
     for section in sections:
-        if "citation" in section.kinds or ("train" in section.title.lower() and "evaluation" not in section.kinds):
+        if {"citation", "news"} & set(section.kinds) or (
+            "train" in section.title.lower() and "evaluation" not in section.kinds
+        ):
             continue
         for paragraph in section.paragraphs:
             for sentence in prose_sentences(paragraph, max_words=80):

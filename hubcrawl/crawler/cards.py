@@ -158,7 +158,8 @@ BOILERPLATE = re.compile(
     r"\bthe usage is\b|\bcan be found\b|\bis available (?:at|here|on)\b|\bclick\b|\bsee (?:below|above)\b|"
     r"\bfollowing (?:code|command|snippet|steps)\b|\bour (?:company|team|mission|website)\b|\bwe are an?\b|"
     r"\bfounded in\b|\bjoin (?:us|our)\b|\bdiscord\b|\bnewsletter\b|\bcontent warning\b|\bwe refer to\b|"
-    r"\bcode examples?\b",
+    r"\bcode examples?\b|"
+    r"^\W*\[?\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\]?|\bwe (?:have )?(?:just )?released\b",  # dated news of releases
     re.IGNORECASE,
 )
 
@@ -196,15 +197,21 @@ def documented_kinds(sections: list[Section]) -> list[str]:
             cell for s in sections[i:j] for table in s.tables for row in table[1:] for cell in row
         ]
         if any(text.strip() and not PLACEHOLDER.match(text) for text in texts):
-            kinds.update(section.kinds)
+            kinds.update(k for k in section.kinds if k in SECTION_KEYWORDS)
     return sorted(kinds)
 
 
 MAX_HEADING_WORDS = 8  # a longer heading is a title or a sentence ("ELECTRA: Pre-training Text Encoders …")
 
 
+# News of releases and changelogs: about other models and versions, never quoted (like citations).
+NEWS_HEADING = re.compile(r"^\W*(?:latest |recent )?(?:news|updates?|changelog|release notes|what'?s new)\W*$", re.I)
+
+
 def section_kinds_of(title: str) -> list[str]:
     lowered = title.lower()
+    if NEWS_HEADING.match(title):
+        return ["news"]
     if len(title.split()) > MAX_HEADING_WORDS and not lowered.startswith("dataset card for"):
         return []
     return [kind for kind, words in SECTION_KEYWORDS.items() if any(w in lowered for w in words)]
@@ -296,6 +303,7 @@ def inline_lines(token) -> list[str]:
     return [" ".join("".join(parts).split()) for parts in lines]
 
 
+HEADLESS = re.compile(r"^(?:is|are|was|were|has|have)\b")
 LIST_MARKER = re.compile(r"^(?:\d{1,2}|[a-z])[).]\s")
 BRACKETED_URL = re.compile(r"[(<\[]\s*https?://[^\s)>\]]+\s*[)>\]]")
 
@@ -313,6 +321,7 @@ def prose_sentences(paragraph: str, *, min_words: int = 6, max_words: int = 60) 
             and sentence[-1:] in ".!"
             and "http" not in BRACKETED_URL.sub("", sentence)  # a link in brackets is a reference, not debris
             and not LIST_MARKER.match(sentence)  # "3) 32B model …": list debris run together
+            and not HEADLESS.match(sentence)  # "is a new dataset for …": its subject was a link or an image
             and not BOILERPLATE.search(sentence)
         ):
             out.append(sentence)
@@ -348,6 +357,12 @@ SENTENCE_SIGNALS: tuple[tuple[re.Pattern, float], ...] = tuple(
             2.0,
         ),
         (r"\b(?:this|the|our) (?:model|dataset|corpus|checkpoint|benchmark|data ?set)\b", 1.0),
+        # what sets it apart, in the card's own words
+        (
+            r"\b(?:defining|key|main|distinguishing|core|novel) (?:feature|difference|idea|innovation|contribution)\b|"
+            r"\bunlike\b|\bin contrast (?:to|with)\b",
+            2.5,
+        ),
         # a definition: "X is a ... model / dataset / collection"
         (
             r"\b(?:is|are) an? (?:[\w'-]+ ){0,10}(?:model|dataset|corpus|benchmark|collection|version|checkpoint|"
@@ -366,7 +381,7 @@ SENTENCE_SIGNALS: tuple[tuple[re.Pattern, float], ...] = tuple(
             r"\bet al\b|\bsignificant research\b|\bresearch has (?:shown|explored)\b|\backnowledg|\bsponsor|"
             r"\bcopyright\b|\ball rights reserved\b|\bdisclaimer\b|\bthis (?:model )?card\b|\bthis section\b|"
             r"\bthis list\b|\bthe team releasing\b|\bwritten by\b|\bhugging ?face team\b|\bleaderboard\b|"
-            r"\bcolab\b|\bnotebook\b|\bblog post\b",
+            r"\bcolab\b|\bnotebook\b|\bblog post\b|\b(?:here|below|above)\W*$",
             -4.0,
         ),
         (r"\b(?:you|your)\b", -1.5),
@@ -376,22 +391,22 @@ MIN_SENTENCE_SCORE = 2.0  # below this a sentence says nothing a reader would ke
 
 
 def score_sentence(sentence: str, names: tuple[str, ...] = (), signals: tuple = ()) -> float:
-    """How much a sentence claims: each signal counts once per match (a quantity up to twice); the artifact's
-    own names add a point; very short or very long sentences lose one."""
+    """How much a sentence claims: each signal counts once per match (a quantity up to twice); each of the
+    artifact's own names or topics adds a point (two at most); very short or very long sentences lose one."""
     score = 0.0
     for pattern, weight in SENTENCE_SIGNALS + signals:
         hits = len(pattern.findall(sentence))
         if hits:
             score += weight * min(hits, 2 if weight >= 3 else 1)
     lowered = sentence.lower()
-    if any(name and name in lowered for name in names):
-        score += 1.0
+    score += min(2, sum(1 for name in names if name and name in lowered))
     words = len(sentence.split())
     if words < 8 or words > 45:
         score -= 1.0
     return score
 
 
+UNQUOTED_KINDS = {"citation", "news"}  # sections whose sentences are never the artifact's own claims
 OPENING_BONUS = 1.5  # a section's first sentence usually says what the section is about
 
 
@@ -407,7 +422,7 @@ def best_sentences(
     `signals` add weights of their own, `skip` leaves sentences out."""
     scored, seen = [], set()
     for section in sections:
-        if (kinds is not None and not any(k in section.kinds for k in kinds)) or "citation" in section.kinds:
+        if (kinds is not None and not any(k in section.kinds for k in kinds)) or UNQUOTED_KINDS & set(section.kinds):
             continue
         for index, sentence in enumerate(s for paragraph in section.paragraphs for s in prose_sentences(paragraph)):
             if sentence in seen or (skip is not None and skip.search(sentence)):

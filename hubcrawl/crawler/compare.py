@@ -45,6 +45,7 @@ PEER_COLUMNS = (
     "formats",
     "languages",
     "rows",
+    "size_categories",
     "configs",
     "card_sections",
     "datasets",
@@ -80,7 +81,8 @@ class Comparator:
         if artifact_id not in self.sides:
             a = self.artifacts[artifact_id]
             self.sides[artifact_id] = [
-                dict(cap, **self.lines(a, cap["aspect"])) for cap in self.capabilities[artifact_id]
+                dict(cap, **self.lines(a, cap["aspect"], cap.get("evidence") or []))
+                for cap in self.capabilities[artifact_id]
             ]
         return self.sides[artifact_id]
 
@@ -91,13 +93,15 @@ class Comparator:
             self.fragments[artifact_id] = (json.dumps(caps, ensure_ascii=False), render_capabilities(caps))
         return self.fragments[artifact_id]
 
-    def lines(self, a: dict, aspect: str) -> dict:
+    def lines(self, a: dict, aspect: str, evidence: list[dict] = ()) -> dict:
         g = self.peers.of(a)
         n = len(g.members) - 1  # peers exclude the artifact itself
         group = f"{a['kind']}s tagged “other”" if a["task"] == "other" else f"{a['task'] or 'untagged'} {a['kind']}s"
-        if n <= 0:
+        if n <= 0:  # said once, under the task; the other capabilities have nothing to be measured against
             text = f"No other {one_of(group)} is in the database to compare with."
-            return {"unique": text, "vs_alternatives": None, "basis": {"peers": 0}}
+            return {"unique": text if aspect == "task" else None, "vs_alternatives": None, "basis": {"peers": 0}}
+        if aspect == "evals":  # measured on the results this capability shows, not another one's
+            return self.lines_evals(a, g, n, group, evidence)
         # A row written by another hubcrawl may name an aspect this one does not know: it is measured as
         # what every capability is, a capability of its task.
         return LINE_MAKERS.get(aspect, Comparator.lines_task)(self, a, g, n, group)
@@ -240,8 +244,14 @@ class Comparator:
             },
         }
 
-    def lines_evals(self, a, g, n, group):
-        results = [e for e in self.peers.evals.get(a["id"]) or [] if (e["split"] or "").lower() != "train"]
+    def lines_evals(self, a, g, n, group, evidence: list[dict] = ()):
+        shown = {(e.get("dataset"), e.get("metric")) for e in evidence if e.get("metric")}
+        results = [
+            e
+            for e in self.peers.evals.get(a["id"]) or []
+            if e["dataset"]
+            and ((e["dataset_name"] or e["dataset"]), e["metric"]) in shown  # a result needs its dataset
+        ]
         if not results:
             return nothing_to_measure(n)
         e = results[0]
@@ -483,7 +493,10 @@ def architecture_summary(a: dict) -> str:
 def size_cell(a: dict) -> str:
     if a["kind"] == "model":
         return f"{human_count(a['parameters'])} parameters" if a["parameters"] else "—"
-    return f"{human_count(a['rows'])} rows" if a["rows"] else "—"
+    if a["rows"]:
+        return f"{human_count(a['rows'])} rows"
+    categories = [c for c in a.get("size_categories") or [] if c.lower() != "unknown"]
+    return f"{', '.join(categories)} rows (size category)" if categories else "—"
 
 
 def languages_cell(a: dict) -> str:

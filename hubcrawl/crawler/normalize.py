@@ -327,9 +327,12 @@ def derive_fields(
 
 
 def as_list(value: Any) -> list:
-    """Card metadata is not type-checked: a list field may arrive as a scalar (huggingface_hub#2642)."""
+    """Card metadata is not type-checked: a list field may arrive as a scalar (huggingface_hub#2642), or as
+    older dataset cards wrote it, one list per configuration (`{mlqa: [question-answering], …}`)."""
     if value is None:
         return []
+    if isinstance(value, dict):
+        return list(dict.fromkeys(v for values in value.values() for v in as_list(values) if isinstance(v, str)))
     if isinstance(value, (list, tuple)):
         return [v for v in value if v not in (None, "")]
     return [value]

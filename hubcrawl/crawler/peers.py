@@ -41,7 +41,8 @@ class Peers:
                 holders.sort()
         self.evals: dict[str, list[dict]] = defaultdict(list)
         for r in eval_rows:
-            if (r["split"] or "").lower() != "train":  # training-split numbers are not evaluation
+            # training-split numbers are not evaluation; a number without its dataset compares with nothing
+            if (r["split"] or "").lower() != "train" and r["dataset"]:
                 self.evals[r["artifact_id"]].append(r)
         self.eval_values: dict[tuple, list[float]] = defaultdict(list)  # sorted, one value per artifact
         self.eval_holders: dict[tuple, list[tuple[float, str]]] = defaultdict(list)  # (value, id), sorted

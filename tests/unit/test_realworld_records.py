@@ -79,7 +79,10 @@ def test_the_record_says_what_a_reader_of_the_card_would(case: Path):
         assert not phrase_in(phrase, text), f"{case.name}: the record says {phrase!r}:\n{text}"
     for aspect in expected.get("aspects", []):
         assert aspect in [c["aspect"] for c in capabilities], (aspect, [c["aspect"] for c in capabilities])
-    assert 0 < len(capabilities) <= 8 or expected.get("capabilities") == 0, len(capabilities)
+    if "capabilities" in expected:  # a card that says nothing (front matter only) gets nothing
+        assert len(capabilities) == expected["capabilities"]
+    else:
+        assert 0 < len(capabilities) <= 8, len(capabilities)
     assert_grounded(capabilities)
 
 
@@ -129,12 +132,14 @@ def realworld_records(tmp_path_factory) -> list[dict]:
 
 
 def test_the_realworld_comparison_set_has_none_of_the_reported_faults(realworld_records):
-    assert len(realworld_records) > 40
+    assert len(realworld_records) > 30
     for record in realworld_records:
         markdown = render_markdown(record)
         for fault, pattern in FAULTS.items():
             found = re.search(pattern, markdown)
-            assert found is None, f"{record['title']}: {fault}: …{markdown[max(0, found.start() - 80) : found.end() + 80]}…"
+            assert found is None, (
+                f"{record['title']}: {fault}: …{markdown[max(0, found.start() - 80) : found.end() + 80]}…"
+            )
         for side in ("a", "b"):
             for cap in record["capabilities"][side]:
                 assert not cap["unique"] or cap["unique"] != cap["vs_alternatives"], cap

@@ -16,13 +16,14 @@ from hubcrawl.crawler.cards import (
     MIN_SENTENCE_SCORE,
     Section,
     best_sentences,
+    parse_card_sections,
     prose_sentences,
     repeated_configs,
     score_sentence,
 )
 from hubcrawl.crawler.task_reference import TASK_TITLES, task_reference_evidence
 
-MAX_CAPABILITIES = 10
+MAX_CAPABILITIES = 8  # a reader groups an artifact into 3–8 capabilities
 # Where a claim's evidence can come from: the API record, the card, the Hub page, a config file the
 # details pass read, or the task reference (how every model of a task works).
 EVIDENCE_SOURCES = ("api", "card", "page", "config.json", "sentence_bert_config.json", "task-reference")
@@ -544,6 +545,38 @@ def uses_and_limits(f, sections, evals, urls):
     return out
 
 
+# What a gate's terms oblige a user to: the sentences worth quoting from them (obligations, not definitions).
+OBLIGATION = re.compile(
+    r"\b(?:agree\w*|must|not|can'?t|cannot|only|prohibit\w*|consent|identity|share|commercial|redistribut\w*)\b", re.I
+)
+TERMS_SIGNALS = ((OBLIGATION, 3.0), (re.compile(r"\bmeans\b"), -4.0))
+
+
+def access_terms(f, sections, evals, urls):
+    """A gated repo's access terms (its `extra_gated_prompt`): what a user must agree to before downloading.
+    The terms are Markdown (numbered rules, whole licence texts): read as a card, the obligations kept."""
+    terms = f.get("access_terms")
+    if not terms:
+        return None
+    parsed = parse_card_sections(terms)
+    candidates = [
+        s for sec in parsed for p in sec.paragraphs if p not in sec.items for s in prose_sentences(p, min_words=5)
+    ]
+    candidates += [item for sec in parsed for item in sec.items if 5 <= len(item.split()) <= 60]
+    scored = {s: score_sentence(s, signals=TERMS_SIGNALS, base=()) for s in dict.fromkeys(candidates)}
+    best = sorted((s for s in scored if scored[s] >= MIN_SENTENCE_SCORE), key=lambda s: -scored[s])[:2]
+    quoted = [s for s in scored if s in best]  # in the order the terms state them
+    if not quoted:
+        return None
+    evidence = [
+        {"source": "card", "field": "extra_gated_prompt", "quote": q, "url": urls["card"] or urls["api"]}
+        for q in quoted
+    ]
+    gate = "Access is gated; the terms a user accepts say: " if f.get("gated") else "Its card sets access terms: "
+    text = gate + " ".join(f"“{q}”" for q in quoted)
+    return [capability("access terms", text, evidence, "uses")]
+
+
 # -- dataset capabilities ----------------------------------------------------------------------
 
 
@@ -698,6 +731,7 @@ MODEL_BUILDERS = [
     model_labels,
     model_formats,
     uses_and_limits,
+    access_terms,
 ]
 DATASET_BUILDERS = [
     dataset_contents,
@@ -706,6 +740,7 @@ DATASET_BUILDERS = [
     dataset_access,
     dataset_configs,
     uses_and_limits,
+    access_terms,
 ]
 
 

@@ -390,11 +390,13 @@ SENTENCE_SIGNALS: tuple[tuple[re.Pattern, float], ...] = tuple(
 MIN_SENTENCE_SCORE = 2.0  # below this a sentence says nothing a reader would keep
 
 
-def score_sentence(sentence: str, names: tuple[str, ...] = (), signals: tuple = ()) -> float:
+def score_sentence(
+    sentence: str, names: tuple[str, ...] = (), signals: tuple = (), base: tuple = SENTENCE_SIGNALS
+) -> float:
     """How much a sentence claims: each signal counts once per match (a quantity up to twice); each of the
     artifact's own names or topics adds a point (two at most); very short or very long sentences lose one."""
     score = 0.0
-    for pattern, weight in SENTENCE_SIGNALS + signals:
+    for pattern, weight in base + signals:
         hits = len(pattern.findall(sentence))
         if hits:
             score += weight * min(hits, 2 if weight >= 3 else 1)

@@ -199,6 +199,10 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
     elif src.page is not None and src.page.card_text:
         # A gated repo's page shows the card that /resolve/ refused: its text is still evidence.
         card, card_url = ParsedCard({}, src.page.card_text, False, readable=True), src.page_url
+    elif isinstance((record or {}).get("description"), str) and record["description"].strip():
+        # A dataset's API record carries the opening of its card: with no card read, that text is the evidence.
+        card = ParsedCard({}, record["description"], False, readable=True)
+        card_url = f"{src.endpoint}/api/{src.kind}s/{src.repo_id}"
     if src.page is not None:
         errors += src.page.errors
 
@@ -297,6 +301,7 @@ def derive_fields(
         "private": record.get("private"),
         "disabled": record.get("disabled"),
         "gated": gated,
+        "access_terms": bounded_text(meta.get("extra_gated_prompt"), MAX_ACCESS_TERMS),
         "license": license,
         "licenses": licenses,
         "license_name": meta.get("license_name") if license == "other" else None,
@@ -324,6 +329,14 @@ def derive_fields(
     if kind == "dataset":
         fields.update(dataset_stats(meta))
     return fields
+
+
+MAX_ACCESS_TERMS = 4000  # characters of a gate's prompt kept: terms, not a licence's full text
+
+
+def bounded_text(value: Any, limit: int) -> str | None:
+    """A free-text metadata value, cut at `limit` characters; anything but a string is no value."""
+    return value.strip()[:limit] or None if isinstance(value, str) else None
 
 
 def as_list(value: Any) -> list:

@@ -285,7 +285,10 @@ def eval_evidence(e: dict, dataset: str, urls: dict) -> dict:
 def model_evals(f, sections, evals, urls):
     """How well: results per dataset (at most two datasets); a metric reported on three or more test sets
     becomes its range, with the sets at both ends named. Training-split numbers are not evaluation."""
+    stated = evals
     evals = [e for e in evals if (e["split"] or "").lower() != "train"]
+    if f.get("card_comparisons") and any(e["metric"] != "throughput" for e in evals):
+        evals = [e for e in evals if e["metric"] != "throughput"]  # stated beside the compared models instead
     if not evals:
         return None
     by_dataset: dict[str, list[dict]] = {}
@@ -321,15 +324,52 @@ def model_evals(f, sections, evals, urls):
             phrases.append(f"{e['metric_name'] or e['metric']} {e['value']:.4g}" + (f" ({where})" if where else ""))
         verified = " Results are marked verified." if all(e["verified"] for e in shown) else ""
         on = f" on {dataset}" if dataset != "its card's results" else ""
-        out.append(
-            capability(
-                f"reported results{on}" if on else "reported results",
-                f"Its evaluation reports {'; '.join(phrases)}{on}.{verified}",
-                [eval_evidence(e, dataset, urls) for e in shown],
-                "evals",
-            )
+        text, evidence = (
+            f"Its evaluation reports {'; '.join(phrases)}{on}.{verified}",
+            [eval_evidence(e, dataset, urls) for e in shown],
         )
+        if (beside := card_comparison(f, shown, stated, urls)) is not None:
+            text, evidence = f"{text} {beside[0]}", evidence + beside[1]
+        out.append(capability(f"reported results{on}" if on else "reported results", text, evidence, "evals"))
     return out
+
+
+def card_comparison(f, shown: list[dict], evals: list[dict], urls: dict) -> tuple[str, list[dict]] | None:
+    """The card's own table beside this model: the two models nearest on the first result, with the speed
+    column when the table has one ("74.31 for org/bigger, at 960 vs 1,800 docs per second")."""
+    compared = f.get("card_comparisons") or []
+    first = next((e for e in shown if e["source"] == "card-table" and e["metric"] != "throughput"), None)
+    if first is None or not compared:
+        return None
+    column = first["metric_name"]
+    rivals = [(c["values"][column], c) for c in compared if column in c["values"]]
+    if not rivals:
+        return None
+    close = sorted(rivals, key=lambda r: (abs(r[0] - first["value"]), r[1]["model"]))[:2]
+    speed = next((e for e in evals if e["source"] == "card-table" and e["metric"] == "throughput"), None)
+    named = []
+    for value, rival in close:
+        at = ""
+        if speed is not None and speed["metric_name"] in rival["values"]:
+            at = f", at {rival['values'][speed['metric_name']]:g} vs {speed['value']:g} {speed['metric_name']}"
+        named.append(f"{value:g} for {rival['model']}{at}")
+    text = (
+        f"Its card's table sets it beside {len(rivals)} other models on {column}, where it has {first['value']:g}: "
+        + "; ".join(named)
+        + "."
+    )
+    evidence = [
+        {
+            "source": "card",
+            "field": "card_comparisons",
+            "value": len(rivals),
+            "display": str(len(rivals)),
+            "url": urls["card"],
+        }
+    ] + [{"source": "card", "field": "card-table", "quote": rival["quote"], "url": urls["card"]} for _, rival in close]
+    if speed is not None:
+        evidence.append(eval_evidence(speed, "its card's results", urls))
+    return text, evidence
 
 
 # A sentence that states how well the model does: a comparison, or a result with a number.

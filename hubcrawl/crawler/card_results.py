@@ -34,6 +34,8 @@ METRIC_NAMES: dict[str, re.Pattern] = {
         "pearson": r"^pearson\b",
         "spearman": r"^spearman\b",
         "matthews_correlation": r"^(?:mcc|matthews)\b",
+        # a speed the card states: a cost, compared like a result
+        "throughput": r"^(?:docs?|documents|queries|sentences|tokens|samples|images|passages)\s*(?:/|per)\s*s(?:ec(?:ond)?)?\b",
     }.items()
 }
 SPLITS = {"test": "test", "dev": "validation", "validation": "validation", "val": "validation", "eval": "validation"}
@@ -133,6 +135,28 @@ def text_result(dataset, split, metric: str, metric_name: str, value: str, quote
         metric_name=metric_name.strip().strip("*_` "),
         quote=quote,
     )
+
+
+def compared_in_tables(sections: list[Section], repo_id: str) -> list[dict]:
+    """The other models a card's own comparison table lists beside this one (the table must hold this model's
+    row too): {model, values: {column: number}, quote} per row, numbers as the table states them."""
+    own_name = repo_id.split("/")[-1].lower()
+    out = []
+    for table in (t for section in sections for t in section.tables):
+        if len(table) < 3 or not MODEL_COLUMN.match(table[0][0].strip()):
+            continue
+        labels = [row[0].strip().strip("*_` ").lower().split("/")[-1] for row in table[1:] if row]
+        if own_name not in labels:
+            continue
+        columns = {j: h.strip() for j, h in enumerate(table[0]) if j and metric_of(h)}
+        for row in table[1:]:
+            label = row[0].strip().strip("*_` ") if row else ""
+            values = {columns[j]: number_of(row[j]) for j in columns if j < len(row) and number_of(row[j]) is not None}
+            if label and values and label.lower().split("/")[-1] != own_name:
+                out.append(
+                    {"model": label, "values": values, "quote": "| " + " | ".join(c.strip() for c in row) + " |"}
+                )
+    return out[:MAX_RESULTS]
 
 
 def metric_columns(table: list[list[str]], own_name: str) -> list[dict]:

@@ -19,7 +19,7 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from hubcrawl.crawler.capabilities import derive_capabilities
 from hubcrawl.crawler.card_facts import parse_card_facts
-from hubcrawl.crawler.card_results import eval_row, results_from_sentences, results_from_tables
+from hubcrawl.crawler.card_results import compared_in_tables, eval_row, results_from_sentences, results_from_tables
 from hubcrawl.crawler.cards import (
     ParsedCard,
     decode_card,
@@ -216,6 +216,7 @@ def derive_artifact(src: Sources) -> NormalizedArtifact:
             evals += [r for r in stated if r["metric"].lower() not in reported]
     artifact.update(card_fields(src.kind, artifact, card, sections))
     artifact["card_facts"] = parse_card_facts(sections)
+    artifact["card_comparisons"] = compared_in_tables(sections, src.repo_id) if src.kind == "model" else []
     if src.page is not None:
         artifact.update(merge_page_fields(src.kind, artifact, src.page.fields))
     facts, config_errors = architecture_from(src.files)

@@ -114,7 +114,8 @@ def build_edges(db, artifacts: dict[str, dict]) -> list[dict]:
             add(a["id"], datasets.get(str(name).lower()), "trained_on", weights["trained_on"])
         for name in a["base_models"] or []:
             add(a["id"], models.get(str(name).lower()), "fine_tuned_from", weights["fine_tuned_from"])
-    for artifact_id, dataset in sorted({(e["artifact_id"], e["dataset"]) for e in eval_rows(db)}):
+    # A result without its dataset (a card's `Docs / Sec` column) is evidence of nothing to link to.
+    for artifact_id, dataset in sorted({(e["artifact_id"], e["dataset"]) for e in eval_rows(db) if e["dataset"]}):
         add(artifact_id, datasets.get(str(dataset).lower()), "evaluated_on", weights["evaluated_on"])
     for source, target, weight in similar_pairs(db, artifacts):
         add(source, target, "similar", weight)

@@ -90,6 +90,10 @@ SCHEMA: dict[str, dict] = {
                 "positions the model takes (config.json), or its sentence-transformers max_seq_length",
             ),
             "labels": (JSON, "the labels a classifier or tagger predicts (config.json id2label)"),
+            "card_comparisons": (
+                JSON,
+                "the other models the card's own results table lists beside this one, with their numbers and rows",
+            ),
             "card_facts": (
                 JSON,
                 "facts the card states about how it was made (languages, base model, data, hardware, hyperparameters), "

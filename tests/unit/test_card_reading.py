@@ -157,3 +157,27 @@ def test_a_dataset_without_a_card_is_described_from_its_api_description():
     (task,) = normalize_artifact(item).capabilities
     assert "collection of 12,000 annotated berth schedules" in task["text"]
     assert task["evidence"][0]["url"].endswith("/api/datasets/acme/ports")
+
+
+def test_the_cards_own_comparison_table_names_the_nearest_models_with_their_speed():
+    card = (
+        "# harbour-rerank-small\n\n## Performance\n\n"
+        "| Model-Name | NDCG@10 (Harbour QA) | Docs / Sec |\n|---|---|---|\n"
+        "| **Version 1** | | |\n"
+        "| acme/harbour-rerank-tiny | 61.20 | 9000 |\n"
+        "| acme/harbour-rerank-small | 70.10 | 2000 |\n"
+        "| acme/harbour-rerank-large | 70.40 | 500 |\n"
+        "| other/reranker | 55.00 | 100 |\n"
+    )
+    normalized = normalize_artifact(card_item("acme/harbour-rerank-small", card))
+    assert [c["model"] for c in normalized.artifact["card_comparisons"]] == [
+        "acme/harbour-rerank-tiny",
+        "acme/harbour-rerank-large",
+        "other/reranker",
+    ]
+    (results,) = [c for c in normalized.capabilities if c["aspect"] == "evals"]
+    assert results["text"] == (
+        "Its evaluation reports NDCG@10 (Harbour QA) 70.1 on Harbour QA. Its card's table sets it beside 3 other "
+        "models on NDCG@10 (Harbour QA), where it has 70.1: 70.4 for acme/harbour-rerank-large, at 500 vs 2000 "
+        "Docs / Sec; 61.2 for acme/harbour-rerank-tiny, at 9000 vs 2000 Docs / Sec."
+    )

@@ -85,7 +85,7 @@ def test_sentences_end_where_a_reader_would_end_them_and_boilerplate_is_not_quot
         "Please cite our paper if you find the checkpoint useful. "
         "[More Information Needed]"
     )
-    assert prose_sentences(paragraph) == [
+    assert list(prose_sentences(paragraph)) == [
         "The encoder follows the recipe of Okafor et al. (2023) with a smaller vocabulary.",
         "Version v2.1 of the tagger reaches 91.5 F1 on the held-out harbour notes.",
     ]

@@ -24,6 +24,7 @@ FEATURE_ROWS = [
     "Ecosystem",
     "Match Graph",
     "Pricing",
+    "Name",
     "Licence",
     "Task",
     "Parameters / Rows",

@@ -637,6 +637,9 @@ def dataset_contents(f, sections, evals, urls):
         if tasks
         else "contents stated in its card"
     )
+    if f.get("display_name"):  # the name its card gives it; the id stays in the evidence
+        evidence.append(field_evidence("pretty_name", f["display_name"], urls["api"] or urls["card"], source="card"))
+        title = f"{f['display_name']}: {title}"
     return [capability(title, " ".join(parts), evidence, "task")]
 
 

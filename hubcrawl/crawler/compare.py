@@ -46,6 +46,7 @@ PEER_COLUMNS = (
     "languages",
     "rows",
     "size_categories",
+    "display_name",
     "configs",
     "card_sections",
     "datasets",
@@ -506,6 +507,7 @@ def languages_cell(a: dict) -> str:
 
 # Rows of the feature table that describe each side (the reference rows around them stay as users know them).
 DESCRIPTIVE_ROWS = (
+    ("Name", lambda a: a["display_name"] or a["repo_id"].split("/")[-1]),
     ("Licence", lambda a: a["license"] or "—"),
     ("Task", lambda a: a["task"] or "—"),
     ("Parameters / Rows", size_cell),

@@ -303,6 +303,7 @@ def derive_fields(
         "disabled": record.get("disabled"),
         "gated": gated,
         "access_terms": bounded_text(meta.get("extra_gated_prompt"), MAX_ACCESS_TERMS),
+        "display_name": bounded_text(meta.get("pretty_name"), MAX_DISPLAY_NAME),
         "license": license,
         "licenses": licenses,
         "license_name": meta.get("license_name") if license == "other" else None,
@@ -332,6 +333,7 @@ def derive_fields(
     return fields
 
 
+MAX_DISPLAY_NAME = 120  # characters of a card's pretty_name
 MAX_ACCESS_TERMS = 4000  # characters of a gate's prompt kept: terms, not a licence's full text
 
 

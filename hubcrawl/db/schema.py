@@ -41,6 +41,7 @@ SCHEMA: dict[str, dict] = {
             "private": (int, "1 for a private repo"),
             "disabled": (int, "1 for a repo the Hub disabled"),
             "gated": (str, "auto or manual when access must be requested (yes when only the card says so)"),
+            "display_name": (str, "the name the card gives it (pretty_name: “SQuAD 2.0” for squad_v2)"),
             "access_terms": (str, "what a gated repo asks users to agree to (the card's extra_gated_prompt)"),
             "license": (str, "canonical licence id (first of licenses)"),
             "licenses": (JSON, "every licence id declared"),

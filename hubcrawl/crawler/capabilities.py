@@ -334,6 +334,12 @@ def model_evals(f, sections, evals, urls):
     return out
 
 
+def table_rows_evidence(field: str, count: int, rows: list[str], urls: dict) -> list[dict]:
+    """Evidence for a claim about a card table: how many rows it counts, and the rows it quotes."""
+    counted = {"source": "card", "field": field, "value": count, "display": str(count), "url": urls["card"]}
+    return [counted] + [{"source": "card", "field": field, "quote": row, "url": urls["card"]} for row in rows]
+
+
 def card_comparison(f, shown: list[dict], evals: list[dict], urls: dict) -> tuple[str, list[dict]] | None:
     """The card's own table beside this model: the two models nearest on the first result, with the speed
     column when the table has one ("74.31 for org/bigger, at 960 vs 1,800 docs per second")."""
@@ -358,15 +364,7 @@ def card_comparison(f, shown: list[dict], evals: list[dict], urls: dict) -> tupl
         + "; ".join(named)
         + "."
     )
-    evidence = [
-        {
-            "source": "card",
-            "field": "card_comparisons",
-            "value": len(rivals),
-            "display": str(len(rivals)),
-            "url": urls["card"],
-        }
-    ] + [{"source": "card", "field": "card-table", "quote": rival["quote"], "url": urls["card"]} for _, rival in close]
+    evidence = table_rows_evidence("card_comparisons", len(rivals), [rival["quote"] for _, rival in close], urls)
     if speed is not None:
         evidence.append(eval_evidence(speed, "its card's results", urls))
     return text, evidence
@@ -431,15 +429,7 @@ def model_formats(f, sections, evals, urls):
         if recommended:
             text += f" The card recommends {name_list(recommended, 4)}."
         quoted = [q for q in quants if q in (small, large) or q["quant"] in recommended]
-        table_evidence = [
-            {
-                "source": "card",
-                "field": "file table",
-                "value": len(quants),
-                "display": str(len(quants)),
-                "url": urls["card"],
-            }
-        ] + [{"source": "card", "field": "file table", "quote": q["quote"], "url": urls["card"]} for q in quoted]
+        table_evidence = table_rows_evidence("file table", len(quants), [q["quote"] for q in quoted], urls)
         out.append(capability(f"{len(quants)} GGUF quantizations", text, evidence + table_evidence, "formats"))
     if "ONNX" in formats and (f["library_name"] or "") == "transformers.js":
         out.append(

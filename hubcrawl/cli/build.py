@@ -102,7 +102,9 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         comparator = Comparator(database)
         pair = tuple(sorted((a_id, b_id)))  # one stored record per unordered pair, `compare B A` included
         matched = comparator.times_matched_after([pair])
-        save_comparisons(database, [comparator.stored_row(comparator.record(*pair, matched))])
+        save_comparisons(
+            database, [comparator.stored_row(comparator.record(*pair, matched))], [comparator.side_row(i) for i in pair]
+        )
         record = comparator.record(a_id, b_id, matched)  # shown as asked
     finally:
         close_db(database)
@@ -117,15 +119,19 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
 def compare_pairs(database, comparator, pairs: list[tuple[str, str]]) -> tuple[list, int]:
     """Store a record for every pair whose stored one no longer stands; returns the pairs and how many were written."""
     matched = comparator.times_matched_after(pairs)
-    batch, written = [], 0
+    batch, pending, stored, written = [], [], set(), 0
     for a_id, b_id in pairs:
         if comparator.is_current(a_id, b_id):
             continue  # neither side changed: the stored record stands
         batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched)))
+        for artifact_id in (a_id, b_id):
+            if artifact_id not in stored:  # each side once per pass, however many records it is in
+                stored.add(artifact_id)
+                pending.append(comparator.side_row(artifact_id))
         if len(batch) >= COMPARE_BATCH:
-            save_comparisons(database, batch)
-            written, batch = written + len(batch), []
-    save_comparisons(database, batch)
+            save_comparisons(database, batch, pending)
+            written, batch, pending = written + len(batch), [], []
+    save_comparisons(database, batch, pending)
     return pairs, written + len(batch)
 
 

@@ -72,7 +72,6 @@ class Comparator:
         for r in capability_rows(db):
             self.capabilities[r.pop("artifact_id")].append(r)
         self.sides: dict[str, list[dict]] = {}
-        self.fragments: dict[str, tuple[str, str]] = {}  # per artifact: its capabilities as JSON and Markdown
         self.created_at = now_iso()
 
     # -- the lines under each capability -------------------------------------------------------
@@ -87,12 +86,15 @@ class Comparator:
             ]
         return self.sides[artifact_id]
 
-    def fragment(self, artifact_id: str) -> tuple[str, str]:
-        """An artifact's capability list, encoded once as JSON and as Markdown: every record it is in reuses them."""
-        if artifact_id not in self.fragments:
-            caps = self.side(artifact_id)
-            self.fragments[artifact_id] = (json.dumps(caps, ensure_ascii=False), render_capabilities(caps))
-        return self.fragments[artifact_id]
+    def side_row(self, artifact_id: str) -> dict:
+        """An artifact's `comparison_sides` row: its capabilities with their lines, encoded once and stored once
+        however many records it is in."""
+        return {
+            "artifact_id": artifact_id,
+            "capabilities": json.dumps(self.side(artifact_id), ensure_ascii=False),
+            "method_version": METHOD["version"],
+            "created_at": self.created_at,
+        }
 
     def lines(self, a: dict, aspect: str, evidence: list[dict] = ()) -> dict:
         g = self.peers.of(a)
@@ -453,18 +455,16 @@ class Comparator:
         }
 
     def stored_row(self, record: dict) -> dict:
-        """The `comparisons` row; the capability lists are spliced in from per-artifact fragments."""
+        """The `comparisons` row: the record without its capability lists, which each side's
+        `comparison_sides` row holds once (the `comparison_records` view joins them back)."""
         a_id, b_id = record["a"]["id"], record["b"]["id"]
-        (json_a, md_a), (json_b, md_b) = self.fragment(a_id), self.fragment(b_id)
-        head = dict(record, capabilities={"a": "\0a", "b": "\0b"})
-        encoded = json.dumps(head, ensure_ascii=False).replace('"\\u0000a"', json_a, 1).replace('"\\u0000b"', json_b, 1)
+        head = {k: v for k, v in record.items() if k != "capabilities"}
         return {
             "id": f"{a_id}|{b_id}",
             "a_id": a_id,
             "b_id": b_id,
             "title": record["title"],
-            "record": encoded,
-            "markdown": render_markdown(record, md_a, md_b),
+            "record": json.dumps(head, ensure_ascii=False),
             "a_sha": self.artifacts[a_id]["sha"],
             "b_sha": self.artifacts[b_id]["sha"],
             "a_overall": self.scores[a_id]["overall"],
@@ -556,16 +556,12 @@ def join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def render_markdown(record: dict, md_a: str | None = None, md_b: str | None = None) -> str:
+def render_markdown(record: dict) -> str:
     a, b = record["a"]["repo_id"], record["b"]["repo_id"]
     lines = [f"# {record['title']}", "", record["summary"], "", f"| Feature | {a} | {b} |", "|---|---|---|"]
     lines += [f"| {f['name']} | {f['a']} | {f['b']} |" for f in record["features"]]
-    for side, name, block in (("a", a, md_a), ("b", b, md_b)):
-        lines += [
-            "",
-            f"## {name} Capabilities",
-            block if block is not None else render_capabilities(record["capabilities"][side]),
-        ]
+    for side, name in (("a", a), ("b", b)):
+        lines += ["", f"## {name} Capabilities", render_capabilities(record["capabilities"][side])]
     lines += ["## Verdict", "", record["verdict"], ""]
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ from hubcrawl.db.schema import (
     LEGACY_TABLES,
     SCHEMA,
     SCHEMA_VERSION,
+    VIEWS,
     column_types,
 )
 
@@ -216,6 +217,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                     table.add_column(column, col_type)
     for name, columns, unique in INDEXES:
         db[name].create_index(columns, unique=unique, if_not_exists=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, ignore=True)  # a changed view is a numbered migration's job
     for table, columns in FTS_COLUMNS.items():
         index = db[f"{table}_fts"]
         if not index.exists() or [c.name for c in index.columns] != columns:

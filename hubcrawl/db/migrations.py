@@ -8,6 +8,8 @@ A step, once released, never changes: a new change is the next number, and SCHEM
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from hubcrawl.db.schema import SCHEMA_VERSION
@@ -24,7 +26,37 @@ def step_3(db: sqlite_utils.Database) -> None:
     Nothing to move: artifacts get their facts when the pass first fetches their config."""
 
 
-MIGRATIONS = {2: step_2, 3: step_3}
+def step_4(db: sqlite_utils.Database) -> None:
+    """Comparisons stored once: each record's two capability lists move to `comparison_sides` (one row per
+    artifact, the newest record's lines kept), and the stored Markdown goes (rendered from the record)."""
+    if not db["comparisons"].exists():
+        return
+    sides: dict[str, tuple] = {}
+    rewritten = []
+    for row in db.query("select id, record, method_version, created_at from comparisons order by created_at"):
+        record = json.loads(row["record"])
+        for side, caps in (record.pop("capabilities", None) or {}).items():
+            sides[record[side]["id"]] = (json.dumps(caps, ensure_ascii=False), row["method_version"], row["created_at"])
+        rewritten.append({"id": row["id"], "record": json.dumps(record, ensure_ascii=False)})
+    db["comparison_sides"].create(
+        {"artifact_id": str, "capabilities": str, "method_version": str, "created_at": str},
+        pk="artifact_id",
+        foreign_keys=[("artifact_id", "artifacts", "id")],
+        if_not_exists=True,
+    )
+    db["comparison_sides"].upsert_all(
+        (
+            {"artifact_id": a, "capabilities": caps, "method_version": method, "created_at": made}
+            for a, (caps, method, made) in sides.items()
+        ),
+        pk="artifact_id",
+    )
+    db["comparisons"].upsert_all(rewritten, pk="id")
+    if "markdown" in db["comparisons"].columns_dict:
+        db["comparisons"].transform(drop={"markdown"})
+
+
+MIGRATIONS = {2: step_2, 3: step_3, 4: step_4}
 if max(MIGRATIONS) != SCHEMA_VERSION:  # checked at import: a new step without a new version number, or the reverse
     raise RuntimeError(f"the last migration is {max(MIGRATIONS)}, the schema version {SCHEMA_VERSION}")
 

@@ -264,6 +264,6 @@ def comparison_records(db: sqlite_utils.Database, artifact_ids: list[str]) -> li
     out = []
     for chunk in chunked(artifact_ids, 400):
         marks = ",".join("?" * len(chunk))
-        sql = f"select id, record from comparisons where a_id in ({marks}) or b_id in ({marks}) order by id"
+        sql = f"select id, record from comparison_records where a_id in ({marks}) or b_id in ({marks}) order by id"
         out += [decode_row("comparisons", r) for r in db.query(sql, chunk + chunk)]
     return list({r["id"]: r for r in out}.values())

@@ -13,7 +13,7 @@ JSON = "json"  # a TEXT column holding JSON: encoded on write, decoded on read
 # (PRAGMA user_version). Writers bring an older schema up to date; readers ask for `hubcrawl migrate`.
 # Version 2 added `artifacts.run_id`; version 3 the details pass (`repo_files`, architecture columns).
 APPLICATION_ID = 0x68756263
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Tables by which a database made before application_id was set is known as hubcrawl's.
 LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
 
@@ -218,7 +218,8 @@ SCHEMA: dict[str, dict] = {
         },
     },
     "comparisons": {
-        "description": "Stored 'A vs B' records, as JSON and Markdown.",
+        "description": "Stored 'A vs B' records, each once: the record without its two capability lists, which "
+        "`comparison_sides` holds once per artifact (the `comparison_records` view joins them back).",
         "pk": "id",
         "foreign_keys": [("a_id", "artifacts", "id"), ("b_id", "artifacts", "id")],
         "columns": {
@@ -226,14 +227,25 @@ SCHEMA: dict[str, dict] = {
             "a_id": (str, "artifact A"),
             "b_id": (str, "artifact B"),
             "title": (str, "A vs B"),
-            "record": (JSON, "the comparison record"),
-            "markdown": (str, "the record as Markdown"),
+            "record": (JSON, "the comparison record without `capabilities` (see the comparison_records view)"),
             "a_sha": (str, "A's commit when the record was made"),
             "b_sha": (str, "B's commit when the record was made"),
             "a_overall": (float, "A's score when the record was made"),
             "b_overall": (float, "B's score when the record was made"),
             "method_version": (str, "the scoring method's version"),
             "created_at": (str, "when the record was made, UTC"),
+        },
+    },
+    "comparison_sides": {
+        "description": "Each compared artifact's capabilities with their Unique and vs alternatives lines, stored "
+        "once and shared by every record it is in.",
+        "pk": "artifact_id",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "artifact_id": (str, "the artifact"),
+            "capabilities": (JSON, "its capabilities, each with `unique`, `vs_alternatives` and their `basis`"),
+            "method_version": (str, "the scoring method's version when the lines were made"),
+            "created_at": (str, "when the lines were made, UTC"),
         },
     },
     "counter_history": {
@@ -323,3 +335,14 @@ def datasette_metadata(database: str) -> dict:
         "scores and comparison records.",
         "databases": {database: {"tables": tables}},
     }
+
+
+# Views: whole records assembled from their compact parts, for SQL users, Datasette and the site.
+VIEWS = {
+    "comparison_records": """select c.id, c.a_id, c.b_id, c.title, c.created_at,
+       json_set(c.record, '$.capabilities', json_object('a', json(sa.capabilities), 'b', json(sb.capabilities)))
+         as record
+  from comparisons c
+  join comparison_sides sa on sa.artifact_id = c.a_id
+  join comparison_sides sb on sb.artifact_id = c.b_id""",
+}

@@ -68,8 +68,11 @@ def replace_scores(db: sqlite_utils.Database, scores: list[dict]) -> None:
 
 
 @retry_when_locked
-def save_comparisons(db: sqlite_utils.Database, rows: list[dict]) -> None:
+def save_comparisons(db: sqlite_utils.Database, rows: list[dict], sides: list[dict] = ()) -> None:
+    """Comparison records and the capability sides they are read with, in one transaction."""
     with db.atomic():
+        # A side's capabilities arrive as JSON text: encoded once by the comparator, written as they are.
+        db["comparison_sides"].upsert_all(sides, pk="artifact_id", batch_size=2000)
         db["comparisons"].upsert_all(rows, pk="id", batch_size=2000)
 
 

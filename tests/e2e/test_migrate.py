@@ -6,6 +6,7 @@ user_version 0, no application_id, no `artifacts.run_id`): 16 repos crawled, ran
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -31,6 +32,11 @@ def test_an_older_database_is_refused_by_readers_and_migrated_in_place(tmp_path)
     assert "run_id" in db["artifacts"].columns_dict
     assert db.execute("select count(*) from artifacts").fetchone()[0] == 16
     assert db.execute("select count(*) from comparisons").fetchone()[0] == 3  # nothing lost on the way
+    # Step 4: each record stored once, its sides' lines in comparison_sides, read back whole from the view.
+    assert "markdown" not in db["comparisons"].columns_dict
+    whole = [json.loads(r[0]) for r in db.execute("select record from comparison_records")]
+    assert len(whole) == 3 and all(r["capabilities"]["a"] and r["capabilities"]["b"] for r in whole)
+    assert all("capabilities" not in json.loads(r[0]) for r in db.execute("select record from comparisons"))
     shown = hubcrawl("show", "org01/model-00001", "--format", "json", endpoint=NOWHERE, db=db_file)
     assert shown.code == 0 and '"repo_id": "org01/model-00001"' in shown.stdout
     assert hubcrawl("search", "model", endpoint=NOWHERE, db=db_file).code == 0

@@ -39,7 +39,7 @@ def query(db_file, sql, params=()):
 
 
 def records(db_file):
-    return [json.loads(r["record"]) for r in query(db_file, "select record from comparisons")]
+    return [json.loads(r["record"]) for r in query(db_file, "select record from comparison_records")]
 
 
 def test_every_artifact_is_scored_within_range(ranked_db):

@@ -116,13 +116,22 @@ def test_a_stored_record_stands_until_a_side_changes_and_is_counted_once(ranked)
     assert not Comparator(ranked).is_current(*pairs[0])
 
 
-def test_the_stored_row_holds_the_whole_record_and_its_markdown(ranked):
+def test_a_record_is_stored_once_and_read_back_whole_from_the_view(ranked):
     comparator = Comparator(ranked)
-    rec = comparator.record("org/qa-mid", "org/qa-small")
-    row = comparator.stored_row(rec)
-    assert json.loads(row["record"]) == json.loads(json.dumps(rec))
-    assert row["markdown"] == render_markdown(rec)
-    assert row["id"] == "org/qa-mid|org/qa-small" and row["method_version"] == METHOD["version"]
+    pairs = [("org/qa-big", "org/qa-mid"), ("org/qa-mid", "org/qa-small")]
+    records = [comparator.record(*pair) for pair in pairs]
+    sides = [comparator.side_row(i) for i in ("org/qa-big", "org/qa-mid", "org/qa-small")]
+    save_comparisons(ranked, [comparator.stored_row(r) for r in records], sides)
+    row = ranked["comparisons"].get("org/qa-mid|org/qa-small")
+    assert "capabilities" not in json.loads(row["record"])  # each side's lines are stored once, not per record
+    assert row["method_version"] == METHOD["version"]
+    # org/qa-mid is in both records and has one side row; the view gives each record back whole.
+    assert ranked["comparison_sides"].count == 3
+    whole = {r["id"]: json.loads(r["record"]) for r in ranked.query("select id, record from comparison_records")}
+    for rec in records:
+        back = whole[f"{rec['a']['id']}|{rec['b']['id']}"]
+        assert back == json.loads(json.dumps(rec))
+        assert render_markdown(back) == render_markdown(rec)
 
 
 def test_a_record_needs_scores(memory_db):

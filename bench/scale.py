@@ -159,7 +159,13 @@ def main() -> None:
     parser.add_argument("--artifacts", type=int, default=100_000)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--skip", action="append", default=[], choices=("normalize",), help="a step not to run")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("normalize", "rank", "compare"),
+        help="a step not to run (repeatable)",
+    )
     args = parser.parse_args()
     path = args.db or ROOT / "bench" / "out" / f"scale-{args.artifacts}.db"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,32 +8,90 @@ import click
 
 from hubcrawl.cli.options import db_option, format_option, one_line_errors
 from hubcrawl.cli.output import emit, json_text
+from hubcrawl.crawler.clock import now_iso
 from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.items import parse_identifier
-from hubcrawl.db import close_db, find_artifacts, open_db, save_artifacts, save_comparisons, stored_sources
+from hubcrawl.db import (
+    artifact_id_batches,
+    clear_watermark,
+    close_db,
+    find_artifacts,
+    get_watermark,
+    open_db,
+    open_readonly,
+    save_artifacts,
+    save_comparisons,
+    save_watermark,
+    stored_sources,
+)
 
 NORMALIZE_BATCH = 500  # artifacts per transaction
 COMPARE_BATCH = 2000  # comparison records per transaction
 
 
+NORMALIZE_MARK = "normalize"  # crawl_state key: the last artifact id an interrupted pass saved
+PROGRESS_EVERY = 10.0  # seconds between progress lines
+
+
 @click.command()
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes deriving in parallel [default: one per core].",
+)
+@click.option("--restart", is_flag=True, help="Begin at the first artifact even if an interrupted pass left a mark.")
 @db_option
 @one_line_errors
-def normalize(db):
-    """Re-derive every artifact's fields, capabilities and eval results from the stored raw data (no crawl)."""
-    from hubcrawl.crawler.normalize import derive_artifact, sources_from_rows
+def normalize(workers, restart, db):
+    """Re-derive every artifact's fields, capabilities and eval results from the stored raw data (no crawl).
 
-    database = open_db(db_path(db))
-    endpoint = hub_endpoint()
-    started, done, batch = time.monotonic(), 0, []
-    for stored in stored_sources(database):
-        batch.append(derive_artifact(sources_from_rows(*stored, endpoint)).rows())
-        if len(batch) >= NORMALIZE_BATCH:
-            done += save_artifacts(database, batch)
-            batch = []
-    done += save_artifacts(database, batch)
+    Uses every core, in batches, each saved in its own transaction; a pass that is killed resumes after
+    its last saved batch."""
+    import multiprocessing
+    import os
+
+    path = db_path(db)
+    database = open_db(path)
+    after = None if restart else get_watermark(database, NORMALIZE_MARK)
+    if after:
+        click.echo(f"resuming after {after} (a pass was interrupted there; --restart begins again)", err=True)
+    batches = artifact_id_batches(database, after, NORMALIZE_BATCH)
+    total = sum(len(b) for b in batches)
+    started, done, shown = time.monotonic(), 0, time.monotonic()
+    # spawn, not fork: a worker must not inherit the parent's open SQLite connection.
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        workers or os.cpu_count() or 1, initializer=open_source, initargs=(str(path), hub_endpoint())
+    ) as pool:
+        for rows in pool.imap(derive_batch, batches):
+            done += save_artifacts(database, rows)
+            if rows:
+                save_watermark(database, NORMALIZE_MARK, rows[-1]["artifact"]["id"], None, now_iso())
+            if time.monotonic() - shown >= PROGRESS_EVERY:
+                shown = time.monotonic()
+                rate = done / (shown - started)
+                click.echo(f"normalized {done:,}/{total:,} ({rate:,.0f} per second)", err=True)
+    clear_watermark(database, NORMALIZE_MARK)
     close_db(database)
     emit(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
+
+
+WORKER: dict = {}  # a normalize worker's read-only database and endpoint
+
+
+def open_source(path: str, endpoint: str) -> None:
+    WORKER.update(db=open_readonly(path), endpoint=endpoint)
+
+
+def derive_batch(artifact_ids: list[str]) -> list[dict]:
+    """In a worker: read a batch's stored sources and derive their rows (the parent writes them)."""
+    from hubcrawl.crawler.normalize import derive_artifact, sources_from_rows
+
+    return [
+        derive_artifact(sources_from_rows(*stored, WORKER["endpoint"])).rows()
+        for stored in stored_sources(WORKER["db"], artifact_ids)
+    ]
 
 
 @click.command()

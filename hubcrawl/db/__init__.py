@@ -33,6 +33,7 @@ from hubcrawl.db.connection import (  # noqa: F401
 )
 from hubcrawl.db.read import (  # noqa: F401
     EXPORTABLE,
+    artifact_id_batches,
     artifact_rows,
     artifacts_for_pages,
     capability_rows,
@@ -63,6 +64,7 @@ from hubcrawl.db.schema import APPLICATION_ID, JSON_COLUMNS, SCHEMA, SCHEMA_VERS
 from hubcrawl.db.search import CARD_TEXT_WEIGHT, search_artifacts, search_snippet  # noqa: F401
 from hubcrawl.db.write import (  # noqa: F401
     ARTIFACT_REFERENCES,
+    clear_watermark,
     mark_gone,
     rename_artifact,
     replace_edges,

@@ -196,6 +196,12 @@ def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:
     return db.execute(sql, [artifact_id, artifact_id]).fetchone()[0]
 
 
+def artifact_id_batches(db: sqlite_utils.Database, after: str | None, size: int) -> list[list[str]]:
+    """Every artifact id above `after`, in order, in batches (a pass resumes after its last saved batch)."""
+    ids = [r[0] for r in db.execute("select id from artifacts where id > ? order by id", [after or ""])]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def get_watermark(db: sqlite_utils.Database, key: str) -> str | None:
     rows = list(db.query("select high_water from crawl_state where key = ?", [key]))
     return rows[0]["high_water"] if rows else None

@@ -77,6 +77,12 @@ def save_comparisons(db: sqlite_utils.Database, rows: list[dict], sides: list[di
 
 
 @retry_when_locked
+def clear_watermark(db: sqlite_utils.Database, key: str) -> None:
+    with db.atomic():
+        db.execute("delete from crawl_state where key = ?", [key])
+
+
+@retry_when_locked
 def save_watermark(db: sqlite_utils.Database, key: str, high_water: str, run_id: int | None, updated_at: str) -> None:
     with db.atomic():
         db["crawl_state"].upsert(

@@ -104,6 +104,26 @@ def test_normalize_rederives_everything_without_a_crawl(hub, db_file):
     assert rows(db_file, "select artifact_id, metric, value from eval_results order by id") == evals
 
 
+def test_an_interrupted_normalize_resumes_after_its_last_saved_batch(hub, db_file):
+    assert hubcrawl("crawl", "models", endpoint=hub.url, db=db_file).code == 0
+    ids = [r["id"] for r in rows(db_file, "select id from artifacts order by id")]
+    middle = ids[len(ids) // 2]
+    db = sqlite_utils.Database(db_file)
+    with db.conn:  # what a pass killed after saving the batch ending at `middle` leaves behind
+        db.execute("update artifacts set license = null")
+        db.execute("insert into crawl_state (key, high_water) values ('normalize', ?)", [middle])
+
+    result = hubcrawl("normalize", "--workers", "2", endpoint=hub.url, db=db_file)
+    assert result.code == 0, result.stderr
+    assert f"resuming after {middle}" in result.stderr
+    licensed = {r["id"] for r in rows(db_file, "select id from artifacts where license is not null")}
+    assert licensed and all(i > middle for i in licensed)  # the saved half is not derived again
+    assert not rows(db_file, "select * from crawl_state where key = 'normalize'")  # a finished pass leaves no mark
+
+    assert hubcrawl("normalize", "--restart", endpoint=hub.url, db=db_file).code == 0
+    assert len(rows(db_file, "select id from artifacts where license is not null")) > len(licensed)
+
+
 def test_show_json_has_capabilities_with_evidence(hub, db_file):
     assert hubcrawl("crawl", "datasets", endpoint=hub.url, db=db_file).code == 0
     shown = json.loads(

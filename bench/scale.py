@@ -58,12 +58,32 @@ def templates() -> list[dict]:
     return out
 
 
-def clone(rows: dict, n: int, rng: random.Random) -> dict:
-    """A template's rows under a new id, with counters of its own."""
+def clone_id(n: int, kind: str) -> str:
+    return f"org{n % 2000:04d}/{kind}-{n:07d}"
+
+
+def pick(rng: random.Random, total: int, want_dataset: bool) -> str:
+    """Another clone's repo id, of the kind asked (templates cycle, every fifth one a dataset)."""
+    while True:
+        n = int(rng.paretovariate(1.1) * 50) % total  # a few are picked often, most rarely: as on the Hub
+        if ((n % TEMPLATES) % 5 == 0) == want_dataset:
+            return clone_id(n, "dataset" if want_dataset else "model")
+
+
+def clone(rows: dict, n: int, total: int, rng: random.Random) -> dict:
+    """A template's rows under a new id, with counters, training data, a base model and topic words of its
+    own, written into its raw record and card (which `normalize` re-derives from) and its derived fields."""
     kind = rows["artifact"]["kind"]
-    repo_id = f"org{n % 2000:04d}/{kind}-{n:07d}"
+    repo_id = clone_id(n, kind)
     artifact_id = repo_id if kind == "model" else f"datasets/{repo_id}"
+    graph = {}
+    if kind == "model":
+        graph["datasets"] = [pick(rng, total, True) for _ in range(rng.choice((0, 1, 1, 2)))]
+        graph["base_model"] = [pick(rng, total, False)] if rng.random() < 0.3 else []
     record = dict(rows["artifact"]["record"] or {}, id=repo_id)
+    record["cardData"] = dict(record.get("cardData") or {}, **graph)
+    topics = [f"subject{int(rng.paretovariate(1.0) * 7) % 20000}" for _ in range(2)]
+    intro = f"## Description\n\nThis {kind} covers {topics[0]} and {topics[1]} text, with 40,000 examples.\n\n"
     artifact = dict(
         rows["artifact"],
         id=artifact_id,
@@ -73,8 +93,14 @@ def clone(rows: dict, n: int, rng: random.Random) -> dict:
         downloads=int(rng.paretovariate(1.2) * 10),
         likes=int(rng.paretovariate(1.5)),
         record=record,
+        datasets=graph.get("datasets", rows["artifact"]["datasets"]),
+        base_models=graph.get("base_model", rows["artifact"]["base_models"]),
+        capability_text=f"{rows['artifact']['capability_text']}\n{topics[0]} {topics[1]}",
     )
-    card = dict(rows["card"], artifact_id=artifact_id) if rows.get("card") else None
+    card = None
+    if rows.get("card"):
+        front = dict(rows["card"]["front_matter"] or {}, **graph)
+        card = dict(rows["card"], artifact_id=artifact_id, front_matter=front, body=intro + rows["card"]["body"])
     caps = [dict(c, artifact_id=artifact_id, position=i) for i, c in enumerate(rows["capabilities"])]
     evals = [dict(e, artifact_id=artifact_id) for e in rows["eval_results"]]
     return {"artifact": artifact, "card": card, "capabilities": caps, "eval_results": evals}
@@ -84,7 +110,7 @@ def build(path: Path, n: int) -> None:
     db = open_db(path, create=True)
     rows, rng = templates(), random.Random(1)
     for start in range(0, n, BATCH):
-        batch = [clone(rows[i % len(rows)], i, rng) for i in range(start, min(n, start + BATCH))]
+        batch = [clone(rows[i % len(rows)], i, n, rng) for i in range(start, min(n, start + BATCH))]
         with db.atomic():
             db["artifacts"].insert_all((encode_row("artifacts", b["artifact"]) for b in batch), batch_size=1000)
             db["cards"].insert_all((encode_row("cards", b["card"]) for b in batch if b["card"]), batch_size=1000)

@@ -81,7 +81,10 @@ class Comparator:
         if artifact_id not in self.sides:
             a = self.artifacts[artifact_id]
             self.sides[artifact_id] = [
-                dict(cap, **self.lines(a, cap["aspect"], cap.get("evidence") or []))
+                dict(
+                    {k: v for k, v in cap.items() if k != "evidence"},
+                    **self.lines(a, cap["aspect"], cap["evidence"] or []),
+                )
                 for cap in self.capabilities[artifact_id]
             ]
         return self.sides[artifact_id]

@@ -178,7 +178,11 @@ def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list
 
 
 def capability_rows(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("select artifact_id, aspect, title, text from capabilities order by artifact_id, position"))
+    """What comparisons read of each capability; the evidence only of results (their lines measure the
+    datasets and metrics it names), decoded."""
+    sql = """select artifact_id, aspect, title, text, case when aspect = 'evals' then evidence end as evidence
+             from capabilities order by artifact_id, position"""
+    return [decode_row("capabilities", r) for r in db.query(sql)]
 
 
 def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:

@@ -212,3 +212,22 @@ def test_nearest_leaves_the_artifact_itself_out_and_prefers_the_closest():
     assert nearest(holders, 12, "me") == [(13, "c"), (10, "b")]
     assert nearest(holders, 12, "me", k=1) == [(13, "c")]
     assert nearest([(12, "me")], 12, "me") == []
+
+
+def test_result_lines_measure_the_capabilitys_own_dataset_and_metric_and_name_the_nearest(memory_db):
+    def card(f1: float) -> bytes:
+        return (
+            "---\npipeline_tag: token-classification\nmodel-index:\n- name: x\n  results:\n  - task: {type: ner}\n"
+            f"    dataset: {{name: Harbour NER, type: harbour-ner, split: test}}\n    metrics:\n    - {{type: f1, value: {f1}}}\n"
+            "---\n# Tagger\n\nA tagger of harbour names.\n"
+        ).encode()
+
+    for name, f1 in (("org/tag-a", 0.91), ("org/tag-b", 0.88), ("org/tag-c", 0.80)):
+        store(memory_db, "model", record(name, pipeline_tag="token-classification"), card=card(f1))
+    rank(memory_db)
+    (results,) = [c for c in Comparator(memory_db).side("org/tag-b") if c["aspect"] == "evals"]
+    assert results["unique"] == "f1 0.88 on harbour-ner: above 1 of the 2 peers that report it."
+    assert results["vs_alternatives"] == (
+        "f1 0.88 vs a peer median of 0.855 on the same dataset and metric; nearest: 0.91 for org/tag-a, 0.8 for org/tag-c."
+    )
+    assert "evidence" not in results  # a side carries its lines, not the evidence again

@@ -181,11 +181,11 @@ def compare_pairs(database, comparator, pairs: list[tuple[str, str]]) -> tuple[l
     for a_id, b_id in pairs:
         if comparator.is_current(a_id, b_id):
             continue  # neither side changed: the stored record stands
-        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched)))
         for artifact_id in (a_id, b_id):
             if artifact_id not in stored:  # each side once per pass, however many records it is in
                 stored.add(artifact_id)
                 pending.append(comparator.side_row(artifact_id))
+        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
         if len(batch) >= COMPARE_BATCH:
             save_comparisons(database, batch, pending)
             written, batch, pending = written + len(batch), [], []

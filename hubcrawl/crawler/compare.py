@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 
 import inflect
 
@@ -54,6 +54,7 @@ PEER_COLUMNS = (
     "inference",
     "pricing",
 )
+SIDES_KEPT = 2048  # capability sides kept in memory during a pass (each is recomputed if needed again)
 DOWNLOADS_WINDOW_DAYS = 30  # the Hub's `downloads` counts the last 30 days
 
 
@@ -68,26 +69,36 @@ class Comparator:
         self.times_matched = Counter()
         for r in self.stored.values():
             self.times_matched.update([r["a_id"], r["b_id"]])
-        self.capabilities = defaultdict(list)
-        for r in capability_rows(db):
-            self.capabilities[r.pop("artifact_id")].append(r)
-        self.sides: dict[str, list[dict]] = {}
+        self.db = db
+        # Sides are computed on demand from each artifact's own capability rows, and only a few are kept:
+        # a pass over the whole Hub holds counts, not every artifact's capabilities.
+        self.sides: OrderedDict[str, list[dict]] = OrderedDict()
+        self.counts: dict[str, int] = {}
         self.created_at = now_iso()
 
     # -- the lines under each capability -------------------------------------------------------
 
     def side(self, artifact_id: str) -> list[dict]:
-        """An artifact's capabilities with their Unique / vs alternatives lines (computed once)."""
-        if artifact_id not in self.sides:
-            a = self.artifacts[artifact_id]
-            self.sides[artifact_id] = [
-                dict(
-                    {k: v for k, v in cap.items() if k != "evidence"},
-                    **self.lines(a, cap["aspect"], cap["evidence"] or []),
-                )
-                for cap in self.capabilities[artifact_id]
-            ]
-        return self.sides[artifact_id]
+        """An artifact's capabilities with their Unique / vs alternatives lines (the last few kept)."""
+        if artifact_id in self.sides:
+            self.sides.move_to_end(artifact_id)
+            return self.sides[artifact_id]
+        a = self.artifacts[artifact_id]
+        side = [
+            dict(
+                {k: v for k, v in cap.items() if k != "evidence"}, **self.lines(a, cap["aspect"], cap["evidence"] or [])
+            )
+            for cap in capability_rows(self.db, artifact_id)
+        ]
+        self.sides[artifact_id], self.counts[artifact_id] = side, len(side)
+        if len(self.sides) > SIDES_KEPT:
+            self.sides.popitem(last=False)
+        return side
+
+    def count(self, artifact_id: str) -> int:
+        if artifact_id not in self.counts:
+            self.side(artifact_id)
+        return self.counts[artifact_id]
 
     def side_row(self, artifact_id: str) -> dict:
         """An artifact's `comparison_sides` row: its capabilities with their lines, encoded once and stored once
@@ -401,14 +412,17 @@ class Comparator:
             sa["method_version"],
         )
 
-    def record(self, a_id: str, b_id: str, times_matched: Counter | None = None) -> dict:
+    def record(self, a_id: str, b_id: str, times_matched: Counter | None = None, capabilities: bool = True) -> dict:
+        """The "A vs B" record; without `capabilities` (what `comparisons` stores: the sides are stored apart)
+        it counts each side's capabilities instead of holding them."""
         a, b = self.artifacts[a_id], self.artifacts[b_id]
         sa, sb = self.scores.get(a_id), self.scores.get(b_id)
         if sa is None or sb is None:
             raise DatabaseError("run `hubcrawl rank` first: the artifacts have no scores yet")
         matched = times_matched if times_matched is not None else self.times_matched
         name_a, name_b = a["repo_id"], b["repo_id"]
-        caps_a, caps_b = self.side(a_id), self.side(b_id)
+        caps_a, caps_b = (self.side(a_id), self.side(b_id)) if capabilities else (None, None)
+        n_a, n_b = (len(caps_a), len(caps_b)) if capabilities else (self.count(a_id), self.count(b_id))
         features = [
             {"name": "Type", "a": a["kind"].capitalize(), "b": b["kind"].capitalize()},
             {
@@ -433,7 +447,7 @@ class Comparator:
         features += [{"name": "Pricing", "a": a["pricing"], "b": b["pricing"]}]
         features += [{"name": name, "a": show(a), "b": show(b)} for name, show in DESCRIPTIVE_ROWS]
         features += [
-            {"name": "Capabilities", "a": f"{len(caps_a)} decomposed", "b": f"{len(caps_b)} decomposed"},
+            {"name": "Capabilities", "a": f"{n_a} decomposed", "b": f"{n_b} decomposed"},
             {"name": "Times Matched", "a": matched[a_id], "b": matched[b_id]},
         ]
         winner, loser = (name_a, name_b) if sa["overall"] >= sb["overall"] else (name_b, name_a)
@@ -444,14 +458,14 @@ class Comparator:
             if tied
             else f"{winner} ranks higher at {hi:g}/100 vs {loser} at {lo:g}/100."
         )
-        summary += f" {len(caps_a)} vs {len(caps_b)} decomposed capabilities, each measured against its own peers."
+        summary += f" {n_a} vs {n_b} decomposed capabilities, each measured against its own peers."
         return {
             "title": f"{name_a} vs {name_b}",
             "summary": summary,
             "a": {"kind": a["kind"], "repo_id": a["repo_id"], "id": a_id},
             "b": {"kind": b["kind"], "repo_id": b["repo_id"], "id": b_id},
             "features": features,
-            "capabilities": {"a": caps_a, "b": caps_b},
+            **({"capabilities": {"a": caps_a, "b": caps_b}} if capabilities else {}),
             "verdict": verdict(name_a, name_b, sa, sb),
             "method_version": METHOD["version"],
             "created_at": self.created_at,

@@ -177,12 +177,12 @@ def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list
     return [dict(r) for r in db.query(sql, params)]
 
 
-def capability_rows(db: sqlite_utils.Database) -> list[dict]:
-    """What comparisons read of each capability; the evidence only of results (their lines measure the
-    datasets and metrics it names), decoded."""
-    sql = """select artifact_id, aspect, title, text, case when aspect = 'evals' then evidence end as evidence
-             from capabilities order by artifact_id, position"""
-    return [decode_row("capabilities", r) for r in db.query(sql)]
+def capability_rows(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
+    """What comparisons read of an artifact's capabilities; the evidence only of results (their lines
+    measure the datasets and metrics it names), decoded."""
+    sql = """select aspect, title, text, case when aspect = 'evals' then evidence end as evidence
+             from capabilities where artifact_id = ? order by position"""
+    return [decode_row("capabilities", r) for r in db.query(sql, [artifact_id])]
 
 
 def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:

@@ -54,7 +54,11 @@ def test_a_record_has_its_features_both_sides_and_a_verdict_that_agrees_with_the
     for part, row in parts.items():
         assert (row["a_value"], row["b_value"]) == (sa[part], sb[part])
     assert sa["overall"] > sb["overall"] and rec["verdict"].startswith("org/qa-big scores higher")
-    assert len(rec["capabilities"]["a"]) == len(comparator.capabilities["org/qa-big"])
+    stored = ranked.execute("select count(*) from capabilities where artifact_id = 'org/qa-big'").fetchone()[0]
+    assert len(rec["capabilities"]["a"]) == stored == comparator.count("org/qa-big")
+    # What `comparisons` stores counts the sides instead of holding them: the same counts, the same features.
+    slim = comparator.record("org/qa-big", "org/qa-small", capabilities=False)
+    assert "capabilities" not in slim and slim["features"] == rec["features"] and slim["summary"] == rec["summary"]
 
 
 def test_every_capability_line_counts_the_peers_of_its_own_task(ranked):

@@ -1,9 +1,9 @@
 """Median latency of `hubcrawl search` over a database of N artifacts, and whether the top hits for a
 task phrase are artifacts of that task.
 
-    python bench/search_bench.py [--artifacts 100000] [--db bench/out/rank.db]
+    python bench/search_bench.py [--artifacts 100000] [--db bench/out/scale-100000.db]
 
-Reuses (or builds) the database of bench/rank_bench.py. Searches run in-process through the same
+Reuses (or builds) the database of bench/scale.py. Searches run in-process through the same
 function the CLI calls, on a read-only connection; process start-up is not part of the figure.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.rank_bench import build  # noqa: E402
+from bench.scale import build  # noqa: E402
 from hubcrawl.db import open_readonly, search_artifacts  # noqa: E402
 
 PHRASES = {
@@ -35,9 +35,10 @@ PHRASES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artifacts", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "rank.db")
+    parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    args.db = args.db or ROOT / "bench" / "out" / f"scale-{args.artifacts}.db"
     if not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.artifacts)

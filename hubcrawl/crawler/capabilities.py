@@ -485,16 +485,10 @@ def model_architecture(f, sections, evals, urls):
     ][:6]
     if not parts and not choices:
         return None
+    listed = f"Its card lists these architecture choices: {name_list([item for _, item in choices], 6)}."
+    listed_evidence = [quote_evidence(sec, item, urls["card"]) for sec, item in choices]
     if not parts:
-        text = f"Its card lists these architecture choices: {name_list([item for _, item in choices], 6)}."
-        return [
-            capability(
-                "architecture choices",
-                text,
-                [quote_evidence(sec, item, urls["card"]) for sec, item in choices],
-                "architecture",
-            )
-        ]
+        return [capability("architecture choices", listed, listed_evidence, "architecture")]
     if "kv_heads" in facts and "heads" in facts and facts["kv_heads"]["value"] < facts["heads"]["value"]:
         parts[[n for n, _ in ARCHITECTURE_PHRASES if n in facts].index("kv_heads")] += " (grouped-query attention)"
     extras = []
@@ -525,8 +519,7 @@ def model_architecture(f, sections, evals, urls):
     title = f"{family} architecture" if family else "architecture"
     text = f"Its config gives {', '.join(parts)}. " + " ".join(extras)
     if choices:
-        text += f" Its card lists these architecture choices: {name_list([item for _, item in choices], 6)}."
-        evidence += [quote_evidence(sec, item, urls["card"]) for sec, item in choices]
+        text, evidence = f"{text} {listed}", evidence + listed_evidence
     return [capability(title, text, evidence, "architecture")]
 
 

@@ -147,3 +147,15 @@ def test_counters_change_only_counters(memory_db):
         for k, v in before.items()
         if k not in ("downloads", "downloads_all_time", "likes", "trending_score", "run_id")
     }
+
+
+def test_a_new_database_has_pages_that_fit_its_records(tmp_path):
+    from hubcrawl.db import close_db, open_db
+    from hubcrawl.db.connection import PAGE_SIZE
+
+    db = open_db(tmp_path / "hub.db", create=True)
+    assert db.execute("pragma page_size").fetchone()[0] == PAGE_SIZE == 8192
+    close_db(db)
+    again = open_db(tmp_path / "hub.db")  # an existing file keeps its pages: set only before the first table
+    assert again.execute("pragma page_size").fetchone()[0] == PAGE_SIZE
+    close_db(again)

@@ -20,12 +20,13 @@ from hubcrawl.crawler.peers import ARCHITECTURE_MEASURES, SCALAR_MEASURES, Peers
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
-    artifact_rows,
+    artifact_row,
     capability_rows,
     comparison_states,
     edge_rows,
-    eval_rows,
-    score_rows,
+    eval_rows_with_groups,
+    get_scores,
+    iter_artifact_rows,
 )
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
@@ -58,13 +59,39 @@ SIDES_KEPT = 2048  # capability sides kept in memory during a pass (each is reco
 DOWNLOADS_WINDOW_DAYS = 30  # the Hub's `downloads` counts the last 30 days
 
 
+class RowCache:
+    """A mapping read through to the database on a miss, keeping the last `size` rows (a missing row is None
+    to `get` and a KeyError to `[]`)."""
+
+    def __init__(self, fetch, size: int = 4096) -> None:
+        self.fetch, self.size, self.rows = fetch, size, OrderedDict()
+
+    def get(self, key: str, default=None):
+        if key in self.rows:
+            self.rows.move_to_end(key)
+            return self.rows[key]
+        row = self.fetch(key)
+        self.rows[key] = row
+        if len(self.rows) > self.size:
+            self.rows.popitem(last=False)
+        return row if row is not None else default
+
+    def __getitem__(self, key: str):
+        row = self.get(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+
 class Comparator:
     """Holds what comparisons read (artifacts, scores, capabilities, peers) for one pass over the database."""
 
     def __init__(self, db) -> None:
-        self.artifacts = {r["id"]: r for r in artifact_rows(db, PEER_COLUMNS)}
-        self.scores = score_rows(db)
-        self.peers = Peers(self.artifacts, eval_rows(db))
+        # Rows and scores are read per artifact when a record or a line needs them, the last few kept:
+        # the peer statistics, built from one streamed pass, are all a pass holds for every artifact.
+        self.artifacts = RowCache(lambda i: artifact_row(db, i, PEER_COLUMNS))
+        self.scores = RowCache(lambda i: get_scores(db, i))
+        self.peers = Peers(iter_artifact_rows(db, PEER_COLUMNS), eval_rows_with_groups(db))
         self.stored = comparison_states(db)
         self.times_matched = Counter()
         for r in self.stored.values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SHARED_MEASURES = ("datasets", "base_models")  # lists whose names peers share: the top holders of each are kept
@@ -29,9 +30,11 @@ class PeerGroup:
 class Peers:
     """Every group of a database, and the eval results peers report, by (kind, task, dataset, metric)."""
 
-    def __init__(self, artifacts: dict[str, dict], eval_rows: list[dict]) -> None:
+    def __init__(self, artifacts: Iterable[dict], eval_rows: Iterable[dict]) -> None:
+        """`artifacts` is read once, row by row (a stream from the database is not held); each eval row
+        carries its artifact's `kind` and `task`."""
         self.groups: dict[tuple, PeerGroup] = defaultdict(PeerGroup)
-        for a in artifacts.values():
+        for a in artifacts:
             add_member(self.groups[group_key(a)], a)
         for g in self.groups.values():
             g.downloads.sort()
@@ -47,13 +50,11 @@ class Peers:
         self.eval_values: dict[tuple, list[float]] = defaultdict(list)  # sorted, one value per artifact
         self.eval_holders: dict[tuple, list[tuple[float, str]]] = defaultdict(list)  # (value, id), sorted
         for artifact_id, results in self.evals.items():
-            a = artifacts.get(artifact_id)
-            if a:
-                # One value per artifact, dataset and metric: the first it reports (as its own lines use).
-                for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
-                    key = (a["kind"], a["task"], e["dataset"], e["metric"])
-                    self.eval_values[key].append(e["value"])
-                    self.eval_holders[key].append((e["value"], artifact_id))
+            # One value per artifact, dataset and metric: the first it reports (as its own lines use).
+            for e in {(e["dataset"], e["metric"]): e for e in reversed(results)}.values():
+                key = (e["kind"], e["task"], e["dataset"], e["metric"])
+                self.eval_values[key].append(e["value"])
+                self.eval_holders[key].append((e["value"], artifact_id))
         for values in (*self.eval_values.values(), *self.eval_holders.values()):
             values.sort()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -149,14 +149,21 @@ def ensure_vocab_tables(db: sqlite_utils.Database) -> None:
     db.execute("create virtual table if not exists temp.cap_instances using fts5vocab(main, artifacts_fts, 'instance')")
 
 
+def iter_artifact_rows(db: sqlite_utils.Database, columns: Iterable[str]) -> Iterator[dict]:
+    """These columns of every artifact, decoded, one row at a time (nothing held)."""
+    for r in db.query(f"select {', '.join(columns)} from artifacts order by id"):
+        yield decode_row("artifacts", r)
+
+
+def artifact_row(db: sqlite_utils.Database, artifact_id: str, columns: Iterable[str]) -> dict | None:
+    rows = list(db.query(f"select {', '.join(columns)} from artifacts where id = ?", [artifact_id]))
+    return decode_row("artifacts", rows[0]) if rows else None
+
+
 def artifact_rows(db: sqlite_utils.Database, columns: Iterable[str]) -> list[dict]:
     """These columns of every artifact (plus its `_rowid`, which the search index refers to), decoded."""
     rows = db.query(f"select rowid as _rowid, {', '.join(columns)} from artifacts order by id")
     return [decode_row("artifacts", r) for r in rows]
-
-
-def score_rows(db: sqlite_utils.Database) -> dict[str, dict]:
-    return {r["artifact_id"]: r for r in db.query("select * from scores")}
 
 
 def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
@@ -168,6 +175,13 @@ def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
         )
     )
     return rows[0] if rows else None
+
+
+def eval_rows_with_groups(db: sqlite_utils.Database) -> Iterator[dict]:
+    """Every eval result with its artifact's kind and task, in the order reported."""
+    sql = """select e.artifact_id, a.kind, a.task, e.dataset, e.dataset_name, e.split, e.metric, e.value
+             from eval_results e join artifacts a on a.id = e.artifact_id order by e.id"""
+    return db.query(sql)
 
 
 def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list[dict]:

@@ -22,7 +22,10 @@ from hubcrawl.db import (
     save_artifacts,
     save_comparisons,
     save_watermark,
+    stage_pairs,
+    staged_pairs,
     stored_sources,
+    times_matched_after_pass,
 )
 
 NORMALIZE_BATCH = 500  # artifacts per transaction
@@ -138,7 +141,7 @@ def rank(db):
 @one_line_errors
 def compare(identifiers, compare_all, per_artifact, fmt, db):
     """One comparison record, `compare A B`, or `compare --all`; records are stored in `comparisons`."""
-    from hubcrawl.crawler.compare import Comparator, pairs_for_all, render_markdown
+    from hubcrawl.crawler.compare import Comparator, render_markdown
 
     if compare_all == bool(identifiers):
         raise click.ClickException("give two artifacts (compare A B) or --all")
@@ -148,9 +151,9 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     try:
         if compare_all:
             started = time.monotonic()
-            pairs, written = compare_pairs(database, Comparator(database), pairs_for_all(database, per_artifact))
+            pairs, written = compare_pairs(database, Comparator(database), per_artifact)
             emit(
-                f"{len(pairs)} pairs: {written} records written, {len(pairs) - written} unchanged, "
+                f"{pairs} pairs: {written} records written, {pairs - written} unchanged, "
                 f"in {time.monotonic() - started:.1f}s"
             )
             return
@@ -174,23 +177,30 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
         emit(json_text(record) if fmt == "json" else render_markdown(record))
 
 
-def compare_pairs(database, comparator, pairs: list[tuple[str, str]]) -> tuple[list, int]:
-    """Store a record for every pair whose stored one no longer stands; returns the pairs and how many were written."""
-    matched = comparator.times_matched_after(pairs)
+def compare_pairs(database, comparator, per_artifact: int) -> tuple[int, int]:
+    """Store a record for every pair of this pass whose stored one no longer stands, a page of pairs at a time;
+    returns how many pairs there were and how many records were written."""
+    from hubcrawl.crawler.compare import RowCache
+
+    total = stage_pairs(database, per_artifact)
+    matched = RowCache(lambda artifact_id: times_matched_after_pass(database, artifact_id))
     batch, pending, stored, written = [], [], set(), 0
-    for a_id, b_id in pairs:
-        if comparator.is_current(a_id, b_id):
-            continue  # neither side changed: the stored record stands
-        for artifact_id in (a_id, b_id):
-            if artifact_id not in stored:  # each side once per pass, however many records it is in
-                stored.add(artifact_id)
-                pending.append(comparator.side_row(artifact_id))
-        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
+    page = staged_pairs(database)
+    while page:
+        for a_id, b_id in page:
+            if comparator.is_current(a_id, b_id):
+                continue  # neither side changed: the stored record stands
+            for artifact_id in (a_id, b_id):
+                if artifact_id not in stored:  # each side once per pass, however many records it is in
+                    stored.add(artifact_id)
+                    pending.append(comparator.side_row(artifact_id))
+            batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
         if len(batch) >= COMPARE_BATCH:
             save_comparisons(database, batch, pending)
             written, batch, pending = written + len(batch), [], []
+        page = staged_pairs(database, page[-1])
     save_comparisons(database, batch, pending)
-    return pairs, written + len(batch)
+    return total, written + len(batch)
 
 
 def resolve_identifier(database, identifier: str) -> dict:

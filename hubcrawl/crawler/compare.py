@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict
 
 import inflect
 
@@ -22,11 +22,13 @@ from hubcrawl.db import (
     DatabaseError,
     artifact_row,
     capability_rows,
-    comparison_states,
-    edge_rows,
+    comparison_state,
     eval_rows_with_groups,
     get_scores,
     iter_artifact_rows,
+    stage_pairs,
+    staged_pairs,
+    times_matched,
 )
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
@@ -92,10 +94,6 @@ class Comparator:
         self.artifacts = RowCache(lambda i: artifact_row(db, i, PEER_COLUMNS))
         self.scores = RowCache(lambda i: get_scores(db, i))
         self.peers = Peers(iter_artifact_rows(db, PEER_COLUMNS), eval_rows_with_groups(db))
-        self.stored = comparison_states(db)
-        self.times_matched = Counter()
-        for r in self.stored.values():
-            self.times_matched.update([r["a_id"], r["b_id"]])
         self.db = db
         # Sides are computed on demand from each artifact's own capability rows, and only a few are kept:
         # a pass over the whole Hub holds counts, not every artifact's capabilities.
@@ -416,17 +414,19 @@ class Comparator:
 
     # -- records ---------------------------------------------------------------------------------
 
-    def times_matched_after(self, pairs: list[tuple[str, str]]) -> Counter:
-        """How often each artifact is matched once these pairs are stored too: a record shows that count."""
-        matched = Counter(self.times_matched)
+    def times_matched_after(self, pairs: list[tuple[str, str]]) -> dict[str, int]:
+        """How many stored records each artifact of these pairs is in once they are stored too: a record
+        shows that count (a pair stored already is not counted again)."""
+        matched: dict[str, int] = {}
         for a_id, b_id in pairs:
-            if f"{a_id}|{b_id}" not in self.stored:
-                matched.update([a_id, b_id])
+            new = comparison_state(self.db, f"{a_id}|{b_id}") is None
+            for artifact_id in (a_id, b_id):
+                matched[artifact_id] = matched.get(artifact_id, times_matched(self.db, artifact_id)) + new
         return matched
 
     def is_current(self, a_id: str, b_id: str) -> bool:
         """The stored record was made from these sides' commits and scores, by this method: it stands."""
-        old = self.stored.get(f"{a_id}|{b_id}")
+        old = comparison_state(self.db, f"{a_id}|{b_id}")
         if old is None:
             return False
         sa, sb = self.scores[a_id], self.scores[b_id]
@@ -439,14 +439,18 @@ class Comparator:
             sa["method_version"],
         )
 
-    def record(self, a_id: str, b_id: str, times_matched: Counter | None = None, capabilities: bool = True) -> dict:
+    def matched(self, matched, artifact_id: str) -> int:
+        count = matched.get(artifact_id)
+        return times_matched(self.db, artifact_id) if count is None else count
+
+    def record(self, a_id: str, b_id: str, times_matched=None, capabilities: bool = True) -> dict:
         """The "A vs B" record; without `capabilities` (what `comparisons` stores: the sides are stored apart)
         it counts each side's capabilities instead of holding them."""
         a, b = self.artifacts[a_id], self.artifacts[b_id]
         sa, sb = self.scores.get(a_id), self.scores.get(b_id)
         if sa is None or sb is None:
             raise DatabaseError("run `hubcrawl rank` first: the artifacts have no scores yet")
-        matched = times_matched if times_matched is not None else self.times_matched
+        matched = times_matched if times_matched is not None else {}  # a mapping (or a RowCache) of counts
         name_a, name_b = a["repo_id"], b["repo_id"]
         caps_a, caps_b = (self.side(a_id), self.side(b_id)) if capabilities else (None, None)
         n_a, n_b = (len(caps_a), len(caps_b)) if capabilities else (self.count(a_id), self.count(b_id))
@@ -475,7 +479,7 @@ class Comparator:
         features += [{"name": name, "a": show(a), "b": show(b)} for name, show in DESCRIPTIVE_ROWS]
         features += [
             {"name": "Capabilities", "a": f"{n_a} decomposed", "b": f"{n_b} decomposed"},
-            {"name": "Times Matched", "a": matched[a_id], "b": matched[b_id]},
+            {"name": "Times Matched", "a": self.matched(matched, a_id), "b": self.matched(matched, b_id)},
         ]
         winner, loser = (name_a, name_b) if sa["overall"] >= sb["overall"] else (name_b, name_a)
         hi, lo = max(sa["overall"], sb["overall"]), min(sa["overall"], sb["overall"])
@@ -685,19 +689,14 @@ def pct(part: int, whole: int) -> int:
 
 
 def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
-    """Each artifact's K strongest match-graph neighbours, as unordered pairs (no all-pairs pass)."""
-    neighbours = defaultdict(list)
-    for source, target, weight in edge_rows(db):
-        neighbours[source].append((weight, target))
-        neighbours[target].append((weight, source))
-    pairs = set()
-    for artifact_id, candidates in neighbours.items():
-        best = {}
-        for weight, other in candidates:  # several edge kinds between two artifacts add up
-            best[other] = best.get(other, 0.0) + weight
-        for other, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:per_artifact]:
-            pairs.add(tuple(sorted((artifact_id, other))))
-    return sorted(pairs)
+    """Each artifact's K strongest match-graph neighbours, as unordered pairs (no all-pairs pass), all at once
+    (`compare --all` pages through them instead: see `stage_pairs`)."""
+    stage_pairs(db, per_artifact)
+    pairs, page = [], staged_pairs(db)
+    while page:
+        pairs += page
+        page = staged_pairs(db, page[-1])
+    return pairs
 
 
 # One line-maker per aspect, found once: an aspect without one is an error at import, not a silent fallback.

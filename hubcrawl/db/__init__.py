@@ -39,7 +39,7 @@ from hubcrawl.db.read import (  # noqa: F401
     artifacts_for_pages,
     capability_rows,
     comparison_records,
-    comparison_states,
+    comparison_state,
     edge_rows,
     ensure_vocab_tables,
     eval_rows,
@@ -56,10 +56,13 @@ from hubcrawl.db.read import (  # noqa: F401
     rare_term_postings,
     renamed_artifacts,
     run_query,
+    stage_pairs,
+    staged_pairs,
     stored_files,
     stored_sources,
     stored_states,
     times_matched,
+    times_matched_after_pass,
 )
 from hubcrawl.db.runs import add_run_counts, finish_run, get_run, interrupt_stale_runs, list_runs, start_run  # noqa: F401
 from hubcrawl.db.schema import APPLICATION_ID, JSON_COLUMNS, SCHEMA, SCHEMA_VERSION  # noqa: F401

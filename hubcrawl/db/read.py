@@ -203,10 +203,46 @@ def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:
     return db.execute("select source, target, weight from edges").fetchall()
 
 
-def comparison_states(db: sqlite_utils.Database) -> dict[str, dict]:
-    """Stored comparison records: what each was made from (to know whether it must be written again)."""
-    sql = "select id, a_id, b_id, a_sha, b_sha, a_overall, b_overall, method_version from comparisons"
-    return {r["id"]: r for r in db.query(sql)}
+# Each artifact's K strongest match-graph neighbours (several edge kinds between two artifacts add up), as
+# unordered pairs: SQLite sorts and ranks them on disk, so a pass over the whole Hub holds none of it.
+STRONGEST_PAIRS_SQL = """
+with both as (select source as x, target as y, weight as w from edges
+              union all select target, source, weight from edges),
+     summed as (select x, y, sum(w) as w from both group by x, y),
+     ranked as (select x, y, row_number() over (partition by x order by w desc, y) as r from summed)
+select distinct min(x, y), max(x, y) from ranked where r <= ?"""
+
+
+def stage_pairs(db: sqlite_utils.Database, per_artifact: int) -> int:
+    """Put this pass's pairs in the connection's temporary table `pass_pairs`; returns how many. (The
+    temporary table is the connection's own: the database file is not written.)"""
+    with db.atomic():  # committed here, so the pass's own writes keep their own transactions
+        db.execute("drop table if exists temp.pass_pairs")
+        db.execute("create temp table pass_pairs (a text, b text, primary key (a, b)) without rowid")
+        db.execute(f"insert into temp.pass_pairs (a, b) {STRONGEST_PAIRS_SQL}", [per_artifact])
+        db.execute("create index temp.pass_pairs_b on pass_pairs (b)")
+    return db.execute("select count(*) from temp.pass_pairs").fetchone()[0]
+
+
+def staged_pairs(db: sqlite_utils.Database, after: tuple[str, str] | None = None, size: int = 2000) -> list[tuple]:
+    """The next `size` staged pairs after `after`, in order (a page at a time: nothing held)."""
+    a, b = after or ("", "")
+    sql = "select a, b from temp.pass_pairs where (a, b) > (?, ?) order by a, b limit ?"
+    return [tuple(r) for r in db.execute(sql, [a, b, size]).fetchall()]
+
+
+def times_matched_after_pass(db: sqlite_utils.Database, artifact_id: str) -> int:
+    """How many stored records an artifact will be in once the staged pairs are stored too."""
+    sql = """select count(*) from (select id from comparisons where a_id = ?1 or b_id = ?1
+                                   union select a || '|' || b from temp.pass_pairs where a = ?1 or b = ?1)"""
+    return db.execute(sql, [artifact_id]).fetchone()[0]
+
+
+def comparison_state(db: sqlite_utils.Database, pair_id: str) -> dict | None:
+    """What a stored record was made from (to know whether it must be written again)."""
+    sql = "select a_sha, b_sha, a_overall, b_overall, method_version from comparisons where id = ?"
+    rows = list(db.query(sql, [pair_id]))
+    return rows[0] if rows else None
 
 
 def times_matched(db: sqlite_utils.Database, artifact_id: str) -> int:

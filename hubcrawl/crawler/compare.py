@@ -22,6 +22,7 @@ from hubcrawl.db import (
     DatabaseError,
     artifact_row,
     capability_rows,
+    comparison_stands,
     comparison_state,
     eval_rows_with_groups,
     get_scores,
@@ -426,18 +427,7 @@ class Comparator:
 
     def is_current(self, a_id: str, b_id: str) -> bool:
         """The stored record was made from these sides' commits and scores, by this method: it stands."""
-        old = comparison_state(self.db, f"{a_id}|{b_id}")
-        if old is None:
-            return False
-        sa, sb = self.scores[a_id], self.scores[b_id]
-        made_from = (old["a_sha"], old["b_sha"], old["a_overall"], old["b_overall"], old["method_version"])
-        return made_from == (
-            self.artifacts[a_id]["sha"],
-            self.artifacts[b_id]["sha"],
-            sa["overall"],
-            sb["overall"],
-            sa["method_version"],
-        )
+        return comparison_stands(self.db, f"{a_id}|{b_id}")
 
     def matched(self, matched, artifact_id: str) -> int:
         count = matched.get(artifact_id)

@@ -39,6 +39,7 @@ from hubcrawl.db.read import (  # noqa: F401
     artifacts_for_pages,
     capability_rows,
     comparison_records,
+    comparison_stands,
     comparison_state,
     edge_rows,
     ensure_vocab_tables,

@@ -238,6 +238,16 @@ def times_matched_after_pass(db: sqlite_utils.Database, artifact_id: str) -> int
     return db.execute(sql, [artifact_id]).fetchone()[0]
 
 
+def comparison_stands(db: sqlite_utils.Database, pair_id: str) -> bool:
+    """Whether a stored record was made from its sides' current commits and scores, by the scores' method."""
+    sql = """select 1 from comparisons c
+               join artifacts a on a.id = c.a_id join artifacts b on b.id = c.b_id
+               join scores sa on sa.artifact_id = c.a_id join scores sb on sb.artifact_id = c.b_id
+             where c.id = ? and c.a_sha is a.sha and c.b_sha is b.sha and c.a_overall = sa.overall
+               and c.b_overall = sb.overall and c.method_version = sa.method_version"""
+    return db.execute(sql, [pair_id]).fetchone() is not None
+
+
 def comparison_state(db: sqlite_utils.Database, pair_id: str) -> dict | None:
     """What a stored record was made from (to know whether it must be written again)."""
     sql = "select a_sha, b_sha, a_overall, b_overall, method_version from comparisons where id = ?"

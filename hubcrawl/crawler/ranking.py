@@ -10,7 +10,7 @@ import math
 from collections import Counter, defaultdict
 
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.db import artifact_rows, eval_rows, rare_term_postings, replace_edges, replace_scores
+from hubcrawl.db import eval_rows, iter_artifact_rows, rare_term_postings, replace_edges, replace_scores
 
 METHOD = {
     "version": "2026.11.2",
@@ -67,18 +67,27 @@ ARTIFACT_COLUMNS = (
 )
 
 
+GRAPH_COLUMNS = ("id", "kind", "repo_id", "task", "datasets", "base_models")  # what the match graph reads
+
+
 def rank(db) -> dict:
     """Rebuild the match graph, then score every artifact. Returns counts for the CLI."""
-    artifacts = load_artifacts(db)
-    edges = build_edges(db, artifacts)
+    graph, signals = load_artifacts(db)
+    edges = build_edges(db, graph)
     replace_edges(db, edges)
-    scores = score_artifacts(artifacts, edges)
+    scores = score_signals(signals, edges)
     replace_scores(db, scores)
     return {"artifacts": len(scores), "edges": len(edges)}
 
 
-def load_artifacts(db) -> dict[str, dict]:
-    return {r["id"]: r for r in artifact_rows(db, ARTIFACT_COLUMNS)}
+def load_artifacts(db) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Each artifact, read once as a stream: what the match graph needs, and its own signals (the rest of
+    the row is not kept)."""
+    graph, signals = {}, {}
+    for row in iter_artifact_rows(db, ("rowid as _rowid", *ARTIFACT_COLUMNS)):
+        graph[row["id"]] = {"_rowid": row["_rowid"], **{c: row[c] for c in GRAPH_COLUMNS}}
+        signals[row["id"]] = own_signals(row)
+    return graph, signals
 
 
 # -- the match graph ---------------------------------------------------------------------------
@@ -163,6 +172,12 @@ def similar_pairs(db, artifacts: dict[str, dict]) -> list[tuple[str, str, float]
 
 
 def score_artifacts(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]:
+    """Scores of whole artifact rows."""
+    return score_signals({a_id: own_signals(a) for a_id, a in artifacts.items()}, edges)
+
+
+def score_signals(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]:
+    """Scores from each artifact's own signals (`own_signals`) and the match graph's edges."""
     degree: dict[str, float] = defaultdict(float)
     built_on: dict[str, int] = defaultdict(int)  # models trained on or fine-tuned from it
     for e in edges:
@@ -206,18 +221,22 @@ def score_artifacts(artifacts: dict[str, dict], edges: list[dict]) -> list[dict]
     return out
 
 
-def raw_signals(a: dict, graph_degree: float, built_on: int) -> dict:
-    """Per-artifact signals before normalization within its kind."""
+def own_signals(a: dict) -> dict:
+    """What an artifact's own row says, before the graph and before normalization within its kind."""
     w = METHOD["adoption"]
-    adoption = sum(w[key] * math.log1p(count(a.get(key))) for key in w)
     return {
-        "adoption": adoption,
+        "kind": a["kind"],
+        "adoption": sum(w[key] * math.log1p(count(a.get(key))) for key in w),
         "quality": quality_part(a),
         "ecosystem_own": ecosystem_own(a),
         "spaces": math.log1p(count(a.get("spaces"))),
-        "built_on": math.log1p(built_on + count(a.get("children"))),
-        "graph": math.log1p(graph_degree),
+        "children": count(a.get("children")),
     }
+
+
+def raw_signals(own: dict, graph_degree: float, built_on: int) -> dict:
+    """Per-artifact signals before normalization within its kind."""
+    return dict(own, built_on=math.log1p(built_on + own["children"]), graph=math.log1p(graph_degree))
 
 
 def count(value) -> float:

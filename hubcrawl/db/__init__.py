@@ -35,7 +35,6 @@ from hubcrawl.db.read import (  # noqa: F401
     EXPORTABLE,
     artifact_id_batches,
     artifact_row,
-    artifact_rows,
     artifacts_for_pages,
     capability_rows,
     comparison_records,

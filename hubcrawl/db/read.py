@@ -160,12 +160,6 @@ def artifact_row(db: sqlite_utils.Database, artifact_id: str, columns: Iterable[
     return decode_row("artifacts", rows[0]) if rows else None
 
 
-def artifact_rows(db: sqlite_utils.Database, columns: Iterable[str]) -> list[dict]:
-    """These columns of every artifact (plus its `_rowid`, which the search index refers to), decoded."""
-    rows = db.query(f"select rowid as _rowid, {', '.join(columns)} from artifacts order by id")
-    return [decode_row("artifacts", r) for r in rows]
-
-
 def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
     rows = list(
         db.query(

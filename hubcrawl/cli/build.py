@@ -185,20 +185,17 @@ def compare_pairs(database, comparator, per_artifact: int) -> tuple[int, int]:
     total = stage_pairs(database, per_artifact)
     matched = RowCache(lambda artifact_id: times_matched_after_pass(database, artifact_id))
     batch, pending, stored, written = [], [], set(), 0
-    page = staged_pairs(database)
-    while page:
-        for a_id, b_id in page:
-            if comparator.is_current(a_id, b_id):
-                continue  # neither side changed: the stored record stands
-            for artifact_id in (a_id, b_id):
-                if artifact_id not in stored:  # each side once per pass, however many records it is in
-                    stored.add(artifact_id)
-                    pending.append(comparator.side_row(artifact_id))
-            batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
+    for a_id, b_id in staged_pairs(database):
+        if comparator.is_current(a_id, b_id):
+            continue  # neither side changed: the stored record stands
+        for artifact_id in (a_id, b_id):
+            if artifact_id not in stored:  # each side once per pass, however many records it is in
+                stored.add(artifact_id)
+                pending.append(comparator.side_row(artifact_id))
+        batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
         if len(batch) >= COMPARE_BATCH:
             save_comparisons(database, batch, pending)
             written, batch, pending = written + len(batch), [], []
-        page = staged_pairs(database, page[-1])
     save_comparisons(database, batch, pending)
     return total, written + len(batch)
 

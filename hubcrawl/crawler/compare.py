@@ -682,11 +682,7 @@ def pairs_for_all(db, per_artifact: int) -> list[tuple[str, str]]:
     """Each artifact's K strongest match-graph neighbours, as unordered pairs (no all-pairs pass), all at once
     (`compare --all` pages through them instead: see `stage_pairs`)."""
     stage_pairs(db, per_artifact)
-    pairs, page = [], staged_pairs(db)
-    while page:
-        pairs += page
-        page = staged_pairs(db, page[-1])
-    return pairs
+    return list(staged_pairs(db))
 
 
 # One line-maker per aspect, found once: an aspect without one is an error at import, not a silent fallback.

@@ -40,7 +40,6 @@ from hubcrawl.db.read import (  # noqa: F401
     comparison_records,
     comparison_stands,
     comparison_state,
-    edge_rows,
     ensure_vocab_tables,
     eval_rows,
     eval_rows_with_groups,

@@ -193,10 +193,6 @@ def capability_rows(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
     return [decode_row("capabilities", r) for r in db.query(sql, [artifact_id])]
 
 
-def edge_rows(db: sqlite_utils.Database) -> list[tuple[str, str, float]]:
-    return db.execute("select source, target, weight from edges").fetchall()
-
-
 # Each artifact's K strongest match-graph neighbours (several edge kinds between two artifacts add up), as
 # unordered pairs: SQLite sorts and ranks them on disk, so a pass over the whole Hub holds none of it.
 STRONGEST_PAIRS_SQL = """
@@ -218,11 +214,13 @@ def stage_pairs(db: sqlite_utils.Database, per_artifact: int) -> int:
     return db.execute("select count(*) from temp.pass_pairs").fetchone()[0]
 
 
-def staged_pairs(db: sqlite_utils.Database, after: tuple[str, str] | None = None, size: int = 2000) -> list[tuple]:
-    """The next `size` staged pairs after `after`, in order (a page at a time: nothing held)."""
-    a, b = after or ("", "")
+def staged_pairs(db: sqlite_utils.Database, size: int = 2000) -> Iterator[tuple[str, str]]:
+    """The staged pairs in order, read a page of `size` at a time (the pass writes between pages)."""
     sql = "select a, b from temp.pass_pairs where (a, b) > (?, ?) order by a, b limit ?"
-    return [tuple(r) for r in db.execute(sql, [a, b, size]).fetchall()]
+    page = db.execute(sql, ["", "", size]).fetchall()
+    while page:
+        yield from (tuple(r) for r in page)
+        page = db.execute(sql, [*page[-1], size]).fetchall()
 
 
 def times_matched_after_pass(db: sqlite_utils.Database, artifact_id: str) -> int:

@@ -3,9 +3,11 @@ writers waiting out other writers, and readers that can only read."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +260,8 @@ def decode_row(table: str, row: dict) -> dict:
     return out
 
 
-def chunked(values: list, size: int):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def chunked(values: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items of any iterable (a stream is read one batch at a time)."""
+    items = iter(values)
+    while batch := list(itertools.islice(items, size)):
+        yield batch

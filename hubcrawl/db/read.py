@@ -127,22 +127,6 @@ def get_artifact(db: sqlite_utils.Database, artifact_id: str) -> dict:
     return decode_row("artifacts", db["artifacts"].get(artifact_id))
 
 
-def rare_term_postings(db: sqlite_utils.Database, max_df: int) -> dict[str, set[int]]:
-    """Rare terms of the capability text (in 2..max_df artifacts) and the artifacts (rowids) they occur in.
-
-    SQLite's FTS5 does the tokenizing and the counting (fts5vocab over the search index): no index of
-    our own. Shared rare terms are what the match graph's similarity edges are made of.
-    """
-    ensure_vocab_tables(db)
-    sql = """
-        select term, doc from temp.cap_instances
-        where col = 'capability_text' and term in (select term from temp.cap_terms where doc between 2 and ?)"""
-    postings: dict[str, set[int]] = {}
-    for term, doc in db.execute(sql, [max_df]):
-        postings.setdefault(term, set()).add(doc)
-    return postings
-
-
 def ensure_vocab_tables(db: sqlite_utils.Database) -> None:
     """FTS5's own views of the search index: terms with their document counts, and term instances."""
     db.execute("create virtual table if not exists temp.cap_terms using fts5vocab(main, artifacts_fts, 'row')")

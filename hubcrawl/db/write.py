@@ -54,14 +54,8 @@ def save_file(db: sqlite_utils.Database, row: dict) -> None:
 
 
 @retry_when_locked
-def replace_edges(db: sqlite_utils.Database, edges: list[dict]) -> None:
-    with db.atomic():
-        db.execute("delete from edges")
-        db["edges"].insert_all(edges, batch_size=5000)
-
-
-@retry_when_locked
-def replace_scores(db: sqlite_utils.Database, scores: list[dict]) -> None:
+def replace_scores(db: sqlite_utils.Database, scores: Iterable[dict]) -> None:
+    """Every score, replaced as a whole (`scores` may be a stream: it is written in batches)."""
     with db.atomic():
         db.execute("delete from scores")
         db["scores"].insert_all(scores, batch_size=5000)

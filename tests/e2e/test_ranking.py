@@ -10,7 +10,8 @@ from statistics import median
 import pytest
 import sqlite_utils
 
-from hubcrawl.crawler.ranking import METHOD, score_artifacts
+from hubcrawl.crawler.ranking import METHOD, rank
+from hubcrawl.db import encode_row, ensure_schema
 from tests.conftest import FEATURE_ROWS, REALWORLD, hubcrawl
 from tests.hubstub import StubHub, make_hub, realworld_repos
 
@@ -281,7 +282,12 @@ def artifact(i, **changes):
 
 
 def scores_by_id(artifacts):
-    return {s["artifact_id"]: s for s in score_artifacts({a["id"]: a for a in artifacts}, [])}
+    """Scores of these artifacts alone, ranked in a database in memory."""
+    db = sqlite_utils.Database(memory=True)
+    ensure_schema(db)
+    db["artifacts"].insert_all(encode_row("artifacts", dict(a, repo_id=a["id"])) for a in artifacts)
+    rank(db)
+    return {s["artifact_id"]: s for s in db["scores"].rows}
 
 
 def test_the_long_tail_does_not_distort_the_scale():

@@ -8,7 +8,6 @@ and peer statistics it was computed from, so it can be recomputed from the datab
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections import OrderedDict
 
@@ -16,7 +15,7 @@ import inflect
 
 from hubcrawl.crawler.capabilities import ARCHITECTURE_PHRASES, ASPECTS, human_count
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.crawler.peers import ARCHITECTURE_MEASURES, SCALAR_MEASURES, Peers, median_without, nearest
+from hubcrawl.crawler.peers import ARCHITECTURE_MEASURES, SCALAR_MEASURES, Peers, result_measure
 from hubcrawl.crawler.ranking import METHOD, PARTS
 from hubcrawl.db import (
     DatabaseError,
@@ -24,7 +23,6 @@ from hubcrawl.db import (
     capability_rows,
     comparison_stands,
     comparison_state,
-    eval_rows_with_groups,
     get_scores,
     iter_artifact_rows,
     stage_pairs,
@@ -94,7 +92,7 @@ class Comparator:
         # the peer statistics, built from one streamed pass, are all a pass holds for every artifact.
         self.artifacts = RowCache(lambda i: artifact_row(db, i, PEER_COLUMNS))
         self.scores = RowCache(lambda i: get_scores(db, i))
-        self.peers = Peers(iter_artifact_rows(db, PEER_COLUMNS), eval_rows_with_groups(db))
+        self.peers = Peers(db, iter_artifact_rows(db, PEER_COLUMNS))
         self.db = db
         # Sides are computed on demand from each artifact's own capability rows, and only a few are kept:
         # a pass over the whole Hub holds counts, not every artifact's capabilities.
@@ -138,7 +136,7 @@ class Comparator:
 
     def lines(self, a: dict, aspect: str, evidence: list[dict] = ()) -> dict:
         g = self.peers.of(a)
-        n = len(g.members) - 1  # peers exclude the artifact itself
+        n = g.size - 1  # peers exclude the artifact itself
         group = f"{a['kind']}s tagged “other”" if a["task"] == "other" else f"{a['task'] or 'untagged'} {a['kind']}s"
         if n <= 0:  # said once, under the task; the other capabilities have nothing to be measured against
             text = f"No other {one_of(group)} is in the database to compare with."
@@ -153,9 +151,9 @@ class Comparator:
         """Unique: its size against the peers nearest in size (or, with no size, being the most downloaded).
         vs alternatives: its downloads against the peers nearest in downloads, by name."""
         downloads = a["downloads"] or 0
-        rank = 1 + len(g.downloads) - bisect.bisect_right(g.downloads, downloads)  # 1 = most downloaded
-        peer_median = median_without(g.downloads, downloads)
-        close = nearest(g.holders["downloads"], downloads, a["id"])
+        rank = g.place_from_top("downloads", a["id"])  # 1 = most downloaded
+        peer_median = g.median_without("downloads", downloads)
+        close = g.nearest("downloads", downloads, a["id"])
         basis = {
             "nearest": close,
             "measure": "downloads",
@@ -169,7 +167,7 @@ class Comparator:
         unique = None
         # A model's size has no capability of its own (a dataset's rows have theirs): it is said here.
         params = a["parameters"] if a["kind"] == "model" else None
-        near_size = nearest(g.holders["parameters"], params, a["id"]) if params and "parameters" in g.holders else []
+        near_size = g.nearest("parameters", params, a["id"]) if params else []
         if near_size:
             shown = [(human_count(v), i) for v, i in near_size]
             unique = (
@@ -189,20 +187,19 @@ class Comparator:
 
     def nearest_by_downloads(self, a, g, k: int = 4) -> list[str]:
         """The ids of the k peers nearest in downloads: the alternatives a user weighs it against."""
-        return [i for _, i in nearest(g.holders["downloads"], a["downloads"] or 0, a["id"], k)]
+        return [i for _, i in g.nearest("downloads", a["downloads"] or 0, a["id"], k)]
 
     def numeric_lines(self, a, g, n, group, measure: str, noun: str):
         value = a[measure] if measure in SCALAR_MEASURES else len(a[measure] or [])
-        values = g.values.get(measure, [])
         if not value:
             return nothing_to_measure(n)
-        stating = len(values) - 1  # peers that state it: the artifact itself left out
+        stating = g.stating(measure) - 1  # peers that state it: the artifact itself left out
         if not stating:
             text = f"No other {one_of(group)} states its {WORDS.plural_noun(noun)}."
             return {"unique": text, "vs_alternatives": None, "basis": {"measure": measure, "value": value, "peers": 0}}
-        peer_median = median_without(values, value)
-        below = bisect.bisect_left(values, value)  # peers with less: the artifact itself is not below itself
-        close = nearest(g.holders[measure], value, a["id"]) if measure in g.holders else []
+        peer_median = g.median_without(measure, value)
+        below = g.below(measure, value, a["id"])  # peers with less: the artifact itself is not below itself
+        close = g.nearest(measure, value, a["id"])
         share = round(100 * below / stating)
         stated = f"{fmt(value)} {WORDS.plural_noun(noun, value)}"
         return {
@@ -229,14 +226,14 @@ class Comparator:
         for fact in ARCHITECTURE_MEASURES:
             phrase = dict(ARCHITECTURE_PHRASES)[fact]
             value = facts.get(fact, {}).get("value")
-            values = g.values.get(fact, [])
-            if value is None or len(values) < 2:
+            stating = g.stating(fact)
+            if not isinstance(value, int) or stating < 2:
                 continue
-            peer_median = median_without(values, value)
+            peer_median = g.median_without(fact, value)
             compared.append(
-                f"{phrase.format(f'{value:,}')} vs a median of {fmt(peer_median)} over {counted(len(values) - 1, 'peer')}"
+                f"{phrase.format(f'{value:,}')} vs a median of {fmt(peer_median)} over {counted(stating - 1, 'peer')}"
             )
-            basis[fact] = {"value": value, "peer_median": peer_median, "peers": len(values) - 1}
+            basis[fact] = {"value": value, "peer_median": peer_median, "peers": stating - 1}
         if compared:
             lines["vs_alternatives"] = "; ".join(compared) + " (config.json)."
             lines["basis"] = dict(lines["basis"], architecture=basis)
@@ -259,13 +256,12 @@ class Comparator:
 
     def lines_formats(self, a, g, n, group):
         """Unique only when few peers ship its rarest format; vs alternatives names the nearest peers that do not."""
-        counts = g.counts["formats"]
-        own = a["formats"] or []
+        own = [f for f in a["formats"] or [] if isinstance(f, str)]
         if not own:
             return nothing_to_measure(n)
-        shares = {f: counts[f] - 1 for f in own}  # peers with it, the artifact itself left out
+        shares = {f: g.count("formats", f) - 1 for f in own}  # peers with it, the artifact itself left out
         rarest = min(own, key=lambda f: (shares[f], f))
-        typical = median_without(g.values["formats"], len(own))
+        typical = g.median_without("formats", len(a["formats"]))
         without = [i for i in self.nearest_by_downloads(a, g) if rarest not in (self.artifacts[i]["formats"] or [])]
         return {
             "unique": f"Ships {rarest}; {share_of(shares[rarest], n)} {WORDS.plural_verb('does', shares[rarest])}."
@@ -290,16 +286,14 @@ class Comparator:
     def lines_evals(self, a, g, n, group, evidence: list[dict] = ()):
         shown = {(e.get("dataset"), e.get("metric")) for e in evidence if e.get("metric")}
         results = [
-            e
-            for e in self.peers.evals.get(a["id"]) or []
-            if e["dataset"]
-            and ((e["dataset_name"] or e["dataset"]), e["metric"]) in shown  # a result needs its dataset
+            e for e in self.peers.results(a["id"]) if ((e["dataset_name"] or e["dataset"]), e["metric"]) in shown
         ]
         if not results:
             return nothing_to_measure(n)
         e = results[0]
-        reported = self.peers.eval_values[(a["kind"], a["task"], e["dataset"], e["metric"])]  # sorted values
-        if len(reported) < 2:
+        measure = result_measure(e)
+        reporting = g.stating(measure)
+        if reporting < 2:
             text = f"No other {one_of(group)} reports {e['metric']} on {e['dataset']}."
             return {
                 "unique": text,
@@ -312,11 +306,11 @@ class Comparator:
                     "peers": 0,
                 },
             }
-        below = bisect.bisect_left(reported, e["value"])
-        peer_median = median_without(reported, e["value"])
-        close = nearest(self.peers.eval_holders[(a["kind"], a["task"], e["dataset"], e["metric"])], e["value"], a["id"])
+        below = g.below(measure, e["value"], a["id"])
+        peer_median = g.median_without(measure, e["value"])
+        close = g.nearest(measure, e["value"], a["id"])
         return {
-            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: {rank_among(below, len(reported) - 1, 'above', 'reports')}.",
+            "unique": f"{e['metric']} {e['value']:.4g} on {e['dataset']}: {rank_among(below, reporting - 1, 'above', 'reports')}.",
             "vs_alternatives": f"{e['metric']} {e['value']:.4g} vs a peer median of {peer_median:.4g} on the same dataset "
             f"and metric{named(close, lambda v: f'{v:.4g}')}.",
             "basis": {
@@ -325,7 +319,7 @@ class Comparator:
                 "dataset": e["dataset"],
                 "metric": e["metric"],
                 "value": e["value"],
-                "peers": len(reported) - 1,
+                "peers": reporting - 1,
                 "peers_below": below,
                 "peer_median": peer_median,
             },
@@ -333,14 +327,14 @@ class Comparator:
 
     def shared_lines(self, a, g, n, group, measure: str, noun: str):
         """Unique: a name no peer shares. vs alternatives: the most downloaded peers sharing its most shared name."""
-        own = a[measure] or []
+        own = sorted({v for v in a[measure] or [] if isinstance(v, str)})
         if not own:
             return nothing_to_measure(n)
-        counts = g.counts[measure]
+        counts = {v: g.count(measure, v) for v in own}
         name = max(own, key=lambda v: (counts[v], v))
         rarest = min(own, key=lambda v: (counts[v], v))
         shared = counts[name] - 1
-        sharing = [i for _, i in g.top_holders[measure].get(name, []) if i != a["id"]][:3]
+        sharing = [i for i in g.top_holders(measure, name) if i != a["id"]][:3]
         return {
             "unique": f"No other {one_of(group)} lists {rarest} as {noun}." if counts[rarest] == 1 else None,
             "vs_alternatives": f"{sentence_start(share_of(shared, n))} also {WORDS.plural_verb('lists', shared)} "
@@ -367,7 +361,7 @@ class Comparator:
     def section_lines(self, a, g, n, group, section: str, noun: str):
         """Unique only when few peers document it; vs alternatives names the nearest peers that do not."""
         has = section in (a["card_sections"] or [])
-        peers_with = g.counts["card_sections"][section] - (1 if has else 0)
+        peers_with = g.count("card_sections", section) - (1 if has else 0)
         without = [
             i for i in self.nearest_by_downloads(a, g) if section not in (self.artifacts[i]["card_sections"] or [])
         ]
@@ -399,7 +393,7 @@ class Comparator:
         return self.section_lines(a, g, n, group, "curation", "curation")
 
     def lines_inference(self, a, g, n, group):
-        peers_with = g.counts["inference"][a["inference"]] - 1
+        peers_with = g.count("inference", a["inference"]) - 1
         return {
             "unique": f"{sentence_start(share_of(peers_with, n))} {WORDS.plural_verb('offers', peers_with)} the same hosted inference ({a['inference']}).",
             "vs_alternatives": f"Deployable without custom serving code, unlike {n - peers_with} of {n} {group}.",

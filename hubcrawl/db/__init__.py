@@ -42,7 +42,6 @@ from hubcrawl.db.read import (  # noqa: F401
     comparison_state,
     ensure_vocab_tables,
     eval_rows,
-    eval_rows_with_groups,
     export_rows,
     find_artifacts,
     get_artifact,

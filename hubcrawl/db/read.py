@@ -155,13 +155,6 @@ def get_scores(db: sqlite_utils.Database, artifact_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def eval_rows_with_groups(db: sqlite_utils.Database) -> Iterator[dict]:
-    """Every eval result with its artifact's kind and task, in the order reported."""
-    sql = """select e.artifact_id, a.kind, a.task, e.dataset, e.dataset_name, e.split, e.metric, e.value
-             from eval_results e join artifacts a on a.id = e.artifact_id order by e.id"""
-    return db.query(sql)
-
-
 def eval_rows(db: sqlite_utils.Database, artifact_id: str | None = None) -> list[dict]:
     """Eval results in the order they were reported (all, or one artifact's)."""
     where, params = ("where artifact_id = ?", [artifact_id]) if artifact_id else ("", [])

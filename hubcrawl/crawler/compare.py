@@ -8,7 +8,6 @@ and peer statistics it was computed from, so it can be recomputed from the datab
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 
 import inflect
@@ -28,6 +27,7 @@ from hubcrawl.db import (
     stage_pairs,
     staged_pairs,
     times_matched,
+    to_json,
 )
 
 PART_LABELS = {"adoption": "Adoption", "quality": "Quality", "ecosystem": "Ecosystem", "match_graph": "Match Graph"}
@@ -129,7 +129,7 @@ class Comparator:
         however many records it is in."""
         return {
             "artifact_id": artifact_id,
-            "capabilities": json.dumps(self.side(artifact_id), ensure_ascii=False),
+            "capabilities": to_json(self.side(artifact_id)),
             "method_version": METHOD["version"],
             "created_at": self.created_at,
         }
@@ -496,7 +496,7 @@ class Comparator:
             "a_id": a_id,
             "b_id": b_id,
             "title": record["title"],
-            "record": json.dumps(head, ensure_ascii=False),
+            "record": to_json(head),
             "a_sha": self.artifacts[a_id]["sha"],
             "b_sha": self.artifacts[b_id]["sha"],
             "a_overall": self.scores[a_id]["overall"],

@@ -238,10 +238,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def to_json(value: Any) -> str | None:
-    """JSON for a column; YAML front matter may hold dates, which become ISO strings."""
+    """JSON for a column, without the spaces after separators (a tenth of a JSON column's bytes); YAML front
+    matter may hold dates, which become ISO strings."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
 
 
 def encode_row(table: str, row: dict) -> dict:

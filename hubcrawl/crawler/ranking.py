@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from hubcrawl.crawler.clock import now_iso
-from hubcrawl.db import replace_scores
+from hubcrawl.db import replace_scores, save_search_order
 from hubcrawl.db.graph import (
     count_nonzero_signals,
     iter_rank_inputs,
@@ -88,6 +88,7 @@ def rank(db) -> dict:
     }
     ranked_at = now_iso()
     replace_scores(db, (score_row(r, scales[r["kind"]], ranked_at) for r in iter_rank_signals(db)))
+    save_search_order(db)
     return {"artifacts": count, "edges": edges}
 
 

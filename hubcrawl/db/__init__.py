@@ -63,7 +63,7 @@ from hubcrawl.db.read import (  # noqa: F401
 )
 from hubcrawl.db.runs import add_run_counts, finish_run, get_run, interrupt_stale_runs, list_runs, start_run  # noqa: F401
 from hubcrawl.db.schema import APPLICATION_ID, JSON_COLUMNS, SCHEMA, SCHEMA_VERSION  # noqa: F401
-from hubcrawl.db.search import CARD_TEXT_WEIGHT, search_artifacts, search_snippet  # noqa: F401
+from hubcrawl.db.search import CARD_TEXT_WEIGHT, save_search_order, search_artifacts, search_snippet  # noqa: F401
 from hubcrawl.db.write import (  # noqa: F401
     ARTIFACT_REFERENCES,
     clear_watermark,

@@ -23,6 +23,7 @@ from hubcrawl.db.schema import (
     LEGACY_TABLES,
     SCHEMA,
     SCHEMA_VERSION,
+    SEARCH_FTS_SQL,
     VIEWS,
     column_types,
 )
@@ -233,6 +234,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         if not index.exists() or [c.name for c in index.columns] != columns:
             # New, or its columns changed: (re)built from the rows, with the triggers that keep it current.
             db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter", replace=True)
+    db.execute(SEARCH_FTS_SQL)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -242,7 +244,12 @@ def to_json(value: Any) -> str | None:
     matter may hold dates, which become ISO strings."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+    return json.dumps(
+        value,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v),
+    )
 
 
 def encode_row(table: str, row: dict) -> dict:

@@ -56,7 +56,12 @@ def step_4(db: sqlite_utils.Database) -> None:
         db["comparisons"].transform(drop={"markdown"})
 
 
-MIGRATIONS = {2: step_2, 3: step_3, 4: step_4}
+def step_5(db: sqlite_utils.Database) -> None:
+    """Search in score order: `search_order` and `search_fts`, new (the sync makes them); filled by the next
+    `hubcrawl rank`, until which a search ranks by text alone."""
+
+
+MIGRATIONS = {2: step_2, 3: step_3, 4: step_4, 5: step_5}
 if max(MIGRATIONS) != SCHEMA_VERSION:  # checked at import: a new step without a new version number, or the reverse
     raise RuntimeError(f"the last migration is {max(MIGRATIONS)}, the schema version {SCHEMA_VERSION}")
 

@@ -11,9 +11,10 @@ JSON = "json"  # a TEXT column holding JSON: encoded on write, decoded on read
 
 # A hubcrawl database says so itself (PRAGMA application_id, "hubc"), and which schema it has
 # (PRAGMA user_version). Writers bring an older schema up to date; readers ask for `hubcrawl migrate`.
-# Version 2 added `artifacts.run_id`; version 3 the details pass (`repo_files`, architecture columns).
+# Version 2 added `artifacts.run_id`; version 3 the details pass (`repo_files`, architecture columns);
+# version 4 stored comparison sides once; version 5 the search order (`search_order`, `search_fts`).
 APPLICATION_ID = 0x68756263
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Tables by which a database made before application_id was set is known as hubcrawl's.
 LEGACY_TABLES = {"artifacts", "crawl_runs", "crawl_state"}
 
@@ -206,6 +207,17 @@ SCHEMA: dict[str, dict] = {
             "ranked_at": (str, "when it was scored, UTC"),
         },
     },
+    "search_order": {
+        "description": "Every ranked artifact's place, best overall score first, as of the last `hubcrawl rank`: "
+        "`hubcrawl search` reads its matches in this order (through the search_fts index), so the most adopted "
+        "and best documented come first and a search over a million artifacts reads a few hundred.",
+        "pk": "place",
+        "foreign_keys": ARTIFACT_FK,
+        "columns": {
+            "place": (int, "1 = the highest overall score (ties: by id)"),
+            "artifact_id": (str, "the artifact"),
+        },
+    },
     "edges": {
         "description": "The match graph: trained_on, evaluated_on, fine_tuned_from, similar.",
         "pk": ("source", "target", "kind"),
@@ -310,6 +322,12 @@ INDEXES = [
 
 # FTS5 over names and capability text, and over card bodies; triggers keep both in sync as rows change.
 FTS_COLUMNS = {"artifacts": ["repo_id", "capability_text"], "cards": ["body"]}
+# The search order's index: contentless (the text is in `artifacts`), row ids are `search_order` places, one
+# row id list per term (no positions): the smallest index that answers "which places match every word".
+SEARCH_FTS_SQL = (
+    "create virtual table if not exists search_fts using fts5("
+    "repo_id, capability_text, content='', detail='none', columnsize=0, tokenize='porter')"
+)
 
 JSON_COLUMNS = {
     table: tuple(c for c, (kind, _) in spec["columns"].items() if kind == JSON) for table, spec in SCHEMA.items()

@@ -1,53 +1,159 @@
-"""Full-text search over names, capabilities and card text (SQLite FTS5, bm25)."""
+"""Full-text search over names, capabilities and card text (SQLite FTS5), best first by text and score.
+
+FTS5 ranks every match before it returns the best (bm25 has no shortcut), which at a million artifacts
+is a tenth of a second for a common word. So `hubcrawl rank` also writes `search_order` (every ranked
+artifact's place, best overall score first) and `search_fts`, a compact index whose row ids are those
+places: a search reads its matches best-placed first and stops after a few hundred, and only those are
+ranked by text. Artifacts not yet ranked, or whose text changed since, are found by the full indexes
+(`artifacts_fts`, `cards_fts`) when the places give too few hits.
+"""
 
 from __future__ import annotations
+
+import re
 
 import sqlite_utils
 
 CARD_TEXT_WEIGHT = 0.5  # a match in the card's own words counts half a match in its name or capabilities
+SEARCH = {
+    "candidates": 300,  # matches read in score order: the best placed, ranked by text
+    "text": 0.6,  # final score: this share from text relevance (bm25, relative to the best hit) …
+    "score": 0.4,  # … and this share from the artifact's overall score (0-100, as a fraction)
+}
+WORD = re.compile(r"[^\W_]+")
+STEM_ENDINGS = ("ations", "ation", "ings", "ing", "ers", "ies", "es", "ed", "er", "s")
+BM25_K1, BM25_B = 1.2, 0.75  # bm25's usual saturation and length weight
+TYPICAL_TEXT_CHARACTERS = 700  # capability texts run to about this long
+
+
+def save_search_order(db: sqlite_utils.Database) -> int:
+    """Rebuild `search_order` and `search_fts` from the scores (run by `hubcrawl rank`). Returns the places."""
+    with db.atomic():
+        db.execute("insert into search_fts(search_fts) values ('delete-all')")
+        db.execute("delete from search_order")
+        db.execute(
+            """insert into search_order (place, artifact_id)
+               select row_number() over (order by s.overall desc, s.artifact_id), s.artifact_id from scores s
+               join artifacts a on a.id = s.artifact_id"""
+        )
+        db.execute(
+            """insert into search_fts (rowid, repo_id, capability_text)
+               select o.place, a.repo_id, a.capability_text from search_order o join artifacts a on a.id = o.artifact_id
+               order by o.place"""
+        )
+    return db.execute("select count(*) from search_order").fetchone()[0]
 
 
 def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = None, limit: int = 20) -> list[dict]:
-    """Full-text search over names, capabilities and card text, best first.
-
-    Each FTS5 index gives its best matches by bm25 (`order by rank`, which FTS5 answers without
-    ranking every row); an artifact's score is its names-and-capabilities score plus half its
-    card-text score (higher is better). Snippets are made for the final hits only.
-    """
+    """Artifacts matching every word of `text`, best first: how well their name and capabilities match,
+    relative to the best hit, weighed with their overall score."""
     query = db.quote_fts(text)  # every word quoted: no FTS syntax reaches the index
-    if not query.strip('" '):
+    words = WORD.findall(text)
+    if not query.strip('" ') or not words:
         return []
-    depth = limit * (20 if kind else 5)  # a kind filter discards candidates: look deeper
-    scores: dict[int, float] = {}
-    by_card: dict[int, int] = {}
-    for rowid, rank in db.execute(
-        "select rowid, rank from artifacts_fts where artifacts_fts match ? order by rank limit ?", [query, depth]
-    ):
-        scores[rowid] = -rank
-    card_hits = db.execute(
-        """select a.rowid, c.rowid, f.rank from (select rowid, rank from cards_fts where cards_fts match ? order by rank limit ?) f
-           join cards c on c.rowid = f.rowid join artifacts a on a.id = c.artifact_id""",
-        [query, depth],
-    ).fetchall()
-    for artifact_rowid, card_rowid, rank in card_hits:
-        scores[artifact_rowid] = scores.get(artifact_rowid, 0.0) - rank * CARD_TEXT_WEIGHT
-        by_card[artifact_rowid] = card_rowid
+    depth = max(SEARCH["candidates"], limit * 10)
+    candidates = placed_matches(db, " ".join(f'"{w}"' for w in words), kind, depth)
+    if len(candidates) < limit:  # not ranked yet, or changed since: the full indexes, by bm25
+        candidates |= text_matches(db, query, depth)
+    texts = candidate_texts(db, candidates)
+    patterns = word_patterns(words)
+    relevance = {rowid: text_relevance(patterns, *texts[rowid]) for rowid in texts}
+    # A place whose text changed since the rank may no longer hold the words: its current text decides.
+    relevance = {rowid: value for rowid, value in relevance.items() if value > 0}
+    best = max(relevance.values(), default=0.0)
     hits = []
-    for rowid in sorted(scores, key=lambda r: -scores[r]):
-        [row] = db.execute("select kind, repo_id from artifacts where rowid = ?", [rowid]).fetchall()
-        if kind and row[0] != kind:
+    for rowid, row_kind, repo_id, overall, card_rowid in candidate_rows(db, relevance):
+        if kind and row_kind != kind:
             continue
-        hits.append(
-            {
-                "kind": row[0],
-                "repo_id": row[1],
-                "score": round(scores[rowid], 4),
-                "snippet": search_snippet(db, query, rowid, by_card.get(rowid)),
-            }
+        text_part = relevance[rowid] / best if best else 0.0
+        score = SEARCH["text"] * text_part + SEARCH["score"] * (overall or 0) / 100
+        hits.append({"kind": row_kind, "repo_id": repo_id, "score": round(score, 4), "_at": (rowid, card_rowid)})
+    hits.sort(key=lambda h: (-h["score"], h["repo_id"]))
+    for hit in hits[:limit]:
+        hit["snippet"] = search_snippet(db, query, *hit.pop("_at"))
+    return hits[:limit]
+
+
+def word_stem(word: str) -> str:
+    """A word without its commonest English ending, enough to match "answering" with "answers"."""
+    word = word.lower()
+    for ending in STEM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def word_patterns(words: list[str]) -> list[re.Pattern]:
+    """One pattern per distinct query stem, matching the stem with any of the endings, as a whole word."""
+    endings = "|".join(STEM_ENDINGS)
+    stems = sorted({word_stem(w) for w in words})
+    return [re.compile(rf"\b{re.escape(stem)}(?:{endings})?\b") for stem in stems]  # on lowercased text
+
+
+def text_relevance(patterns: list[re.Pattern], name: str, text: str) -> float:
+    """How well a name and capability text match the query words: each word's occurrences, saturating and
+    against the text's length (as bm25 does), and a word in the name counts as much as a full text.
+
+    Every candidate already matches every word (the index said so): this only orders them, in Python,
+    over a few hundred short texts; FTS5's bm25 would first score every match in the index."""
+    name, text = name.lower(), text.lower()
+    length = len(text) / TYPICAL_TEXT_CHARACTERS
+    score = 0.0
+    for pattern in patterns:
+        tf = len(pattern.findall(text))
+        score += tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length))
+        score += 1.0 if pattern.search(name) else 0.0
+    return score
+
+
+def placed_matches(db: sqlite_utils.Database, words: str, kind: str | None, depth: int) -> set[int]:
+    """Artifact rowids of the best placed matches (every word, in names or capabilities)."""
+    where, params = ("and a.kind = ?", [kind]) if kind else ("", [])
+    rows = db.execute(
+        f"""select a.rowid from search_fts f join search_order o on o.place = f.rowid
+            join artifacts a on a.id = o.artifact_id
+            where search_fts match ? {where} order by f.rowid limit ?""",
+        [words, *params, depth],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def text_matches(db: sqlite_utils.Database, query: str, depth: int) -> set[int]:
+    """Artifact rowids of the best matches by text alone (bm25 over every match of both indexes)."""
+    found = {
+        r[0]
+        for r in db.execute(
+            "select rowid from artifacts_fts where artifacts_fts match ? order by rank limit ?", [query, depth]
         )
-        if len(hits) == limit:
-            break
-    return hits
+    }
+    found |= {
+        r[0]
+        for r in db.execute(
+            """select a.rowid from (select rowid from cards_fts where cards_fts match ? order by rank limit ?) f
+               join cards c on c.rowid = f.rowid join artifacts a on a.id = c.artifact_id""",
+            [query, depth],
+        )
+    }
+    return found
+
+
+def candidate_texts(db: sqlite_utils.Database, rowids: set[int]) -> dict[int, tuple[str, str]]:
+    """Each candidate's name and capability text."""
+    ids = sorted(rowids)
+    if not ids:
+        return {}
+    sql = f"select rowid, repo_id, capability_text from artifacts where rowid in ({', '.join('?' * len(ids))})"
+    return {rowid: (repo_id or "", text or "") for rowid, repo_id, text in db.execute(sql, ids)}
+
+
+def candidate_rows(db: sqlite_utils.Database, relevance: dict[int, float]):
+    ids = sorted(relevance)
+    return db.execute(
+        f"""select a.rowid, a.kind, a.repo_id, s.overall, c.rowid from artifacts a
+            left join scores s on s.artifact_id = a.id left join cards c on c.artifact_id = a.id
+            where a.rowid in ({", ".join("?" * len(ids))})""",
+        ids,
+    ).fetchall()
 
 
 def search_snippet(db: sqlite_utils.Database, query: str, artifact_rowid: int, card_rowid: int | None) -> str:

@@ -27,12 +27,35 @@ def test_search_ranks_the_task_first_and_follows_changes(db_file):
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     assert "[question]" in hits[0]["snippet"]
 
+    # Ranked, a search reads its matches in score order and weighs the score: the most adopted model of
+    # the task comes first.
+    assert hubcrawl("rank", endpoint="http://x", db=db_file).code == 0
+    assert db["search_order"].count == db["scores"].count > 0
+    ranked = json.loads(
+        hubcrawl(
+            "search",
+            "extractive question answering",
+            "--format",
+            "json",
+            "--limit",
+            "10",
+            endpoint="http://x",
+            db=db_file,
+        ).stdout
+    )
+    assert all(tasks[h["repo_id"]] == "question-answering" for h in ranked)
+    downloads = {r["repo_id"]: r["downloads"] for r in db.query("select repo_id, downloads from artifacts")}
+    most_adopted = max((r for r in tasks if tasks[r] == "question-answering"), key=lambda r: downloads[r] or 0)
+    assert ranked[0]["repo_id"] == most_adopted
+    assert [h["score"] for h in ranked] == sorted((h["score"] for h in ranked), reverse=True)
+
     datasets = json.loads(
         hubcrawl("search", "question", "--kind", "dataset", "--format", "json", endpoint="http://x", db=db_file).stdout
     )
     assert datasets and all(h["kind"] == "dataset" for h in datasets)
 
-    # The index follows the rows: a re-derived artifact is found by its new text, not its old.
+    # The index follows the rows: a re-derived artifact is found by its new text, not its old (though
+    # the search order still holds its old text until the next rank).
     with db.conn:
         db.execute("update artifacts set capability_text = 'zanzibar quokka' where repo_id = 'org01/model-00001'")
     found = json.loads(hubcrawl("search", "quokka", "--format", "json", endpoint="http://x", db=db_file).stdout)

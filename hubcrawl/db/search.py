@@ -14,7 +14,7 @@ import re
 
 import sqlite_utils
 
-CARD_TEXT_WEIGHT = 0.5  # a match in the card's own words counts half a match in its name or capabilities
+CARD_TEXT_WEIGHT = 0.5  # matching in the card's own words counts as half of one word matching the name
 SEARCH = {
     "candidates": 300,  # matches read in score order: the best placed, ranked by text
     "text": 0.6,  # final score: this share from text relevance (bm25, relative to the best hit) …
@@ -53,11 +53,16 @@ def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = No
         return []
     depth = max(SEARCH["candidates"], limit * 10)
     candidates = placed_matches(db, " ".join(f'"{w}"' for w in words), kind, depth)
-    if len(candidates) < limit:  # not ranked yet, or changed since: the full indexes, by bm25
-        candidates |= text_matches(db, query, depth)
+    in_cards: set[int] = set()
+    if len(candidates) < limit:  # not ranked yet, or changed since: the full indexes, card text too
+        in_names, in_cards = text_matches(db, query, depth)
+        candidates |= in_names | in_cards
     texts = candidate_texts(db, candidates)
     patterns = word_patterns(words)
-    relevance = {rowid: text_relevance(patterns, *texts[rowid]) for rowid in texts}
+    relevance = {
+        rowid: text_relevance(patterns, *texts[rowid]) + (CARD_TEXT_WEIGHT if rowid in in_cards else 0.0)
+        for rowid in texts
+    }
     # A place whose text changed since the rank may no longer hold the words: its current text decides.
     relevance = {rowid: value for rowid, value in relevance.items() if value > 0}
     best = max(relevance.values(), default=0.0)
@@ -118,15 +123,16 @@ def placed_matches(db: sqlite_utils.Database, words: str, kind: str | None, dept
     return {r[0] for r in rows}
 
 
-def text_matches(db: sqlite_utils.Database, query: str, depth: int) -> set[int]:
-    """Artifact rowids of the best matches by text alone (bm25 over every match of both indexes)."""
-    found = {
+def text_matches(db: sqlite_utils.Database, query: str, depth: int) -> tuple[set[int], set[int]]:
+    """Artifact rowids of the best matches by text alone (bm25 over every match of both indexes): in names
+    and capabilities, and in card text."""
+    in_names = {
         r[0]
         for r in db.execute(
             "select rowid from artifacts_fts where artifacts_fts match ? order by rank limit ?", [query, depth]
         )
     }
-    found |= {
+    in_cards = {
         r[0]
         for r in db.execute(
             """select a.rowid from (select rowid from cards_fts where cards_fts match ? order by rank limit ?) f
@@ -134,7 +140,7 @@ def text_matches(db: sqlite_utils.Database, query: str, depth: int) -> set[int]:
             [query, depth],
         )
     }
-    return found
+    return in_names, in_cards
 
 
 def candidate_texts(db: sqlite_utils.Database, rowids: set[int]) -> dict[int, tuple[str, str]]:

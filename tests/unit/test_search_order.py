@@ -40,3 +40,6 @@ def test_ranked_matches_come_in_score_order_and_changed_text_is_still_found(memo
     assert "org/m03" not in {h["repo_id"] for h in search_artifacts(memory_db, "extractive passages", limit=40)}
     # Not ranked yet: found by text when the places give too few.
     assert "org/unranked" in {h["repo_id"] for h in search_artifacts(memory_db, "extractive", limit=40)}
+    # Words only the card holds: found through the card text index.
+    memory_db["cards"].insert({"artifact_id": "org/m07", "body": "Trained on walrus vocalisations."})
+    assert [h["repo_id"] for h in search_artifacts(memory_db, "walrus")] == ["org/m07"]

@@ -420,9 +420,11 @@ class StubHub:
         host: str = "127.0.0.1",
         port: int = 0,
         card_delay: float = 0.0,
+        latency: float = 0.0,
     ):
         self.data = data
         self.card_delay = card_delay  # seconds each card answer takes (to catch a crawl midway)
+        self.latency = latency  # seconds every answer waits first: a network round trip
         self.faults = faults or Faults()
         self.limiter = RateLimiter(rate_limits or {})
         self.log: list[dict] = []  # one entry per request: path, bucket, status, authorization
@@ -487,6 +489,8 @@ class HubHandler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.hub.latency:
+            time.sleep(self.hub.latency)
         parts = urlsplit(self.path)
         path = parts.path
         query = parse_qsl(parts.query, keep_blank_values=True)
@@ -733,8 +737,9 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=5000)
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="wait this long before every answer")
     args = parser.parse_args()
-    hub = StubHub(make_hub(args.models, args.datasets), port=args.port).start()
+    hub = StubHub(make_hub(args.models, args.datasets), port=args.port, latency=args.latency_ms / 1000).start()
     print(hub.url, flush=True)
     try:
         hub.thread.join()

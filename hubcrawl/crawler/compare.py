@@ -22,6 +22,7 @@ from hubcrawl.db import (
     capability_rows,
     comparison_stands,
     comparison_state,
+    count_capabilities,
     get_scores,
     iter_artifact_rows,
     stage_pairs,
@@ -88,16 +89,14 @@ class Comparator:
     """Holds what comparisons read (artifacts, scores, capabilities, peers) for one pass over the database."""
 
     def __init__(self, db) -> None:
-        # Rows and scores are read per artifact when a record or a line needs them, the last few kept:
-        # the peer statistics, built from one streamed pass, are all a pass holds for every artifact.
+        # Rows and scores are read per artifact when a record or a line needs them, the last few kept; the
+        # peer statistics are staged in SQLite (db/peers.py): a pass holds nothing for every artifact.
         self.artifacts = RowCache(lambda i: artifact_row(db, i, PEER_COLUMNS))
         self.scores = RowCache(lambda i: get_scores(db, i))
         self.peers = Peers(db, iter_artifact_rows(db, PEER_COLUMNS))
         self.db = db
-        # Sides are computed on demand from each artifact's own capability rows, and only a few are kept:
-        # a pass over the whole Hub holds counts, not every artifact's capabilities.
+        # Sides are computed on demand from each artifact's own capability rows, and only a few are kept.
         self.sides: OrderedDict[str, list[dict]] = OrderedDict()
-        self.counts: dict[str, int] = {}
         self.created_at = now_iso()
 
     # -- the lines under each capability -------------------------------------------------------
@@ -114,15 +113,17 @@ class Comparator:
             )
             for cap in capability_rows(self.db, artifact_id)
         ]
-        self.sides[artifact_id], self.counts[artifact_id] = side, len(side)
+        self.sides[artifact_id] = side
         if len(self.sides) > SIDES_KEPT:
             self.sides.popitem(last=False)
         return side
 
     def count(self, artifact_id: str) -> int:
-        if artifact_id not in self.counts:
-            self.side(artifact_id)
-        return self.counts[artifact_id]
+        """How many capabilities an artifact has (its side if kept, else counted by SQLite: nothing per artifact
+        is held for the whole pass)."""
+        if artifact_id in self.sides:
+            return len(self.sides[artifact_id])
+        return count_capabilities(self.db, artifact_id)
 
     def side_row(self, artifact_id: str) -> dict:
         """An artifact's `comparison_sides` row: its capabilities with their lines, encoded once and stored once

@@ -8,8 +8,13 @@ message, since every further fetch would be wasted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
@@ -70,6 +75,9 @@ class SQLitePipeline:
         self.history: list[dict] = []
         self.failed: str | None = None  # why the database cannot be written, once it cannot
         self.db = None
+        self.workers = normalize_workers(crawler.settings.getint("HUBCRAWL_NORMALIZE_WORKERS"))
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight: set[asyncio.Future] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -84,21 +92,23 @@ class SQLitePipeline:
             run_report(self.crawler).fatal = self.failed  # the ledger need not say it again
             raise CloseSpider("database_error") from None
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if self.failed:
             return item  # the crawl is stopping; nothing more can be written
         try:
             if isinstance(item, PageItem):
+                await self.drain()  # its artifact may still be in a worker
                 self.process_page(item)
             elif isinstance(item, FileItem):
+                await self.drain()
                 self.process_file(item)
             else:
-                self.process_artifact(item)
+                await self.process_artifact(item)
         except DatabaseUnwritable as exc:
             self.stop(str(exc))
         return item
 
-    def process_artifact(self, item: ArtifactItem) -> None:
+    async def process_artifact(self, item: ArtifactItem) -> None:
         record, _ = check_record(item.record) if item.record is not None else (None, [])
         if record is not None:
             self.history.append(history_row(item, record))
@@ -111,24 +121,26 @@ class SQLitePipeline:
                 }
             )
         else:
-            normalized = self.normalize(item)
+            normalized = await self.normalize(item)
+            if self.failed:
+                return  # the crawl stopped while a worker had it
             normalized.artifact["run_id"] = self.run_id()
             self.count_errors(normalized.errors)
             self.pending.append(normalized)
         if len(self.pending) + len(self.counters) >= self.batch_size:
             self.flush()
 
-    def normalize(self, item: ArtifactItem) -> NormalizedArtifact:
-        """A fresh answer is normalized as is; otherwise what is stored fills in what this crawl did not fetch.
-        A repo the normalizer fails on is still stored, with its raw record and the failure."""
+    async def normalize(self, item: ArtifactItem) -> NormalizedArtifact:
+        """A fresh answer is normalized as is (in a worker process when there are any); otherwise what is
+        stored fills in what this crawl did not fetch. A repo the normalizer fails on is still stored, with
+        its raw record and the failure."""
         try:
             stored = None
             if item.mode == "reuse_card" or item.record is None:
                 stored = next(stored_sources(self.db, [artifact_key(item.kind, item.repo_id)]), None)
             if stored is None:  # a fresh card: the config files stored for this commit still count
-                return normalize_artifact(
-                    item, self.endpoint, stored_files(self.db, artifact_key(item.kind, item.repo_id))
-                )
+                files = stored_files(self.db, artifact_key(item.kind, item.repo_id))
+                return await self.normalize_fresh(item, files)
             sources = sources_from_rows(*stored, self.endpoint)
             sources.fetched_at = item.fetched_at
             if item.record is not None:  # the stored card is from this commit; the record is today's
@@ -143,6 +155,31 @@ class SQLitePipeline:
         except Exception as exc:  # noqa: BLE001 - a normalizer bug must cost this repo's fields, not the run
             logger.error("could not normalize %s: %s: %s", item.repo_id, exc.__class__.__name__, exc)
             return bare_artifact(item, problem("normalize_failed", f"{exc.__class__.__name__}: {exc}"))
+
+    async def normalize_fresh(self, item: ArtifactItem, files: dict) -> NormalizedArtifact:
+        """Parsing and deriving are pure and take most of a repo's CPU: done by a worker process beside the
+        reactor when there is a core for one, so fetching never waits on them."""
+        if self.workers and self.pool is None:
+            # spawn, not fork: a worker must not inherit the reactor or the open SQLite connection.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        if self.pool is None:
+            return normalize_artifact(item, self.endpoint, files)
+        try:
+            future = asyncio.wrap_future(self.pool.submit(normalize_artifact, item, self.endpoint, files))
+            self.in_flight.add(future)
+            try:
+                return await future
+            finally:
+                self.in_flight.discard(future)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): the rest is done here
+            logger.error("a normalizer process stopped; normalizing in the crawl process from now on")
+            self.workers, self.pool = 0, None
+            return normalize_artifact(item, self.endpoint, files)
+
+    async def drain(self) -> None:
+        """Wait until no repo is being normalized in a worker, and write what is waiting."""
+        while self.in_flight:
+            await asyncio.wait(set(self.in_flight))
 
     def process_page(self, item: PageItem) -> None:
         """Store the page, then re-derive its artifact from everything stored (API, card, page)."""
@@ -253,6 +290,9 @@ class SQLitePipeline:
         return run_report(self.crawler).run_id
 
     def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
         if not self.failed:
             try:
                 self.flush()
@@ -262,6 +302,13 @@ class SQLitePipeline:
                 logger.error("%s: the last batch was not stored", message)
         if self.db is not None:
             close_db(self.db)
+
+
+def normalize_workers(setting: int) -> int:
+    """Worker processes for normalizing: the setting, or with -1 one per core besides the crawl's own."""
+    if setting >= 0:
+        return setting
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 def history_row(item: ArtifactItem, record: dict) -> dict:

@@ -25,8 +25,9 @@ LOG_LEVEL = "INFO"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 16
 DOWNLOAD_DELAY = 0
-# Each callback yields one item or a page of requests, and the pipeline is synchronous: Scrapy's
-# default (100) starts 100 asyncio tasks per callback for no gain (about 15% of a crawl's CPU).
+# Each callback yields one item or a page of requests: Scrapy's default (100) starts 100 asyncio tasks per
+# callback for no gain (about 15% of a crawl's CPU). Responses are still processed side by side, so the
+# normalizer processes (HUBCRAWL_NORMALIZE_WORKERS) are kept busy.
 CONCURRENT_ITEMS = 1
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (and retried), never half-stored
@@ -57,6 +58,9 @@ EXTENSIONS = {
 HUBCRAWL_PAGE_SIZE = 1000  # listing page size asked of the Hub
 HUBCRAWL_CARD_MAXSIZE = 2 * 1024 * 1024  # a README larger than this is recorded as card_too_large
 HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
+# Processes that parse and derive fresh cards beside the crawl (a third of a repo's CPU): -1 is one per core
+# besides the crawl's own (at most 4), 0 does it in the crawl process.
+HUBCRAWL_NORMALIZE_WORKERS = -1
 HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
 HUBCRAWL_LEDGER_INTERVAL = 5.0  # seconds between updates of the run's row in crawl_runs
 HUBCRAWL_MAX_429_RETRIES = 8

@@ -40,6 +40,7 @@ from hubcrawl.db.read import (  # noqa: F401
     comparison_records,
     comparison_stands,
     comparison_state,
+    count_capabilities,
     ensure_vocab_tables,
     eval_rows,
     export_rows,

@@ -170,6 +170,10 @@ def capability_rows(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
     return [decode_row("capabilities", r) for r in db.query(sql, [artifact_id])]
 
 
+def count_capabilities(db: sqlite_utils.Database, artifact_id: str) -> int:
+    return db.execute("select count(*) from capabilities where artifact_id = ?", [artifact_id]).fetchone()[0]
+
+
 # Each artifact's K strongest match-graph neighbours (several edge kinds between two artifacts add up), as
 # unordered pairs: SQLite sorts and ranks them on disk, so a pass over the whole Hub holds none of it.
 STRONGEST_PAIRS_SQL = """

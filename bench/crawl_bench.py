@@ -24,6 +24,9 @@ from pathlib import Path
 import sqlite_utils
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.stand_in import UNLIMITED_BUDGETS, stand_in  # noqa: E402
 
 
 def main() -> None:
@@ -33,59 +36,38 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="run the details pass after the listings")
     args = parser.parse_args()
 
-    stub = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.hubstub",
-            "--models",
-            str(args.models),
-            "--datasets",
-            str(args.datasets),
-            "--port",
-            "0",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        endpoint = stub.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            db_path = Path(tmp) / "bench.db"
-            env = dict(
-                os.environ,
-                HF_ENDPOINT=endpoint,
-                HUBCRAWL_DB=str(db_path),
-                HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300",
+    with stand_in(args.models, args.datasets) as endpoint, tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "bench.db"
+        env = dict(
+            os.environ,
+            HF_ENDPOINT=endpoint,
+            HUBCRAWL_DB=str(db_path),
+            HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS,
+        )
+        env.pop("HF_TOKEN", None)
+        started = time.perf_counter()
+        # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
+        for what in ("models", "datasets", *(["details"] if args.details else [])):
+            crawl = subprocess.run(
+                [sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env, capture_output=True, text=True
             )
-            env.pop("HF_TOKEN", None)
-            started = time.perf_counter()
-            # The listing crawl (what issue #2 measures); `crawl all` would add one page visit per repo.
-            for what in ("models", "datasets", *(["details"] if args.details else [])):
-                crawl = subprocess.run(
-                    [sys.executable, "-m", "hubcrawl", "crawl", what], cwd=ROOT, env=env, capture_output=True, text=True
-                )
-                if crawl.returncode != 0:
-                    sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
-            seconds = time.perf_counter() - started
-            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            db = sqlite_utils.Database(db_path)
-            run = {k: sum(r[k] for r in db.query("select * from crawl_runs")) for k in ("requests", "listing_pages")}
-            run["errors_by_kind"] = "{}"
-            for r in db.query("select errors_by_kind from crawl_runs"):
-                merged = json.loads(run["errors_by_kind"])
-                for k, v in json.loads(r["errors_by_kind"]).items():
-                    merged[k] = merged.get(k, 0) + v
-                run["errors_by_kind"] = json.dumps(merged)
-            repos = db.execute("select count(*) from artifacts").fetchone()[0]
-            models = db.execute("select count(*) from artifacts where kind = 'model'").fetchone()[0]
-            details = db.execute("select requests from crawl_runs where spiders = 'details'").fetchone()
-            distinct = db.execute("select count(distinct kind || repo_id) from artifacts").fetchone()[0]
-            with_card = db.execute("select count(*) from cards").fetchone()[0]
-    finally:
-        stub.terminate()
-        stub.wait()
+            if crawl.returncode != 0:
+                sys.exit(f"crawl failed: {crawl.stderr.strip().splitlines()[-1]}")
+        seconds = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        db = sqlite_utils.Database(db_path)
+        run = {k: sum(r[k] for r in db.query("select * from crawl_runs")) for k in ("requests", "listing_pages")}
+        run["errors_by_kind"] = "{}"
+        for r in db.query("select errors_by_kind from crawl_runs"):
+            merged = json.loads(run["errors_by_kind"])
+            for k, v in json.loads(r["errors_by_kind"]).items():
+                merged[k] = merged.get(k, 0) + v
+            run["errors_by_kind"] = json.dumps(merged)
+        repos = db.execute("select count(*) from artifacts").fetchone()[0]
+        models = db.execute("select count(*) from artifacts where kind = 'model'").fetchone()[0]
+        details = db.execute("select requests from crawl_runs where spiders = 'details'").fetchone()
+        distinct = db.execute("select count(distinct kind || repo_id) from artifacts").fetchone()[0]
+        with_card = db.execute("select count(*) from cards").fetchone()[0]
 
     requests_on_repos = run["requests"] - run["listing_pages"]
     report = {

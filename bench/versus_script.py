@@ -24,6 +24,9 @@ from pathlib import Path
 import sqlite_utils
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.stand_in import UNLIMITED_BUDGETS, stand_in  # noqa: E402
 
 USER_SCRIPT = """
 import sys
@@ -72,31 +75,19 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    stub = subprocess.Popen(
-        [sys.executable, "-m", "tests.hubstub", "--models", str(args.models), "--datasets", str(args.datasets)]
-        + ["--port", "0", "--latency-ms", str(args.latency_ms)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        endpoint = stub.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            env = dict(os.environ, HF_ENDPOINT=endpoint, HF_HUB_DISABLE_TELEMETRY="1", HF_HOME=tmp)
-            env.pop("HF_TOKEN", None)
-            script_db, crawl_db = Path(tmp) / "script.db", Path(tmp) / "hub.db"
-            script_seconds = timed([sys.executable, "-c", USER_SCRIPT, endpoint, str(script_db)], env)
-            crawl_env = dict(env, HUBCRAWL_DB=str(crawl_db), HUBCRAWL_BUDGETS="api=1000000/300,resolvers=1000000/300")
-            crawl_seconds = sum(
-                timed([sys.executable, "-m", "hubcrawl", "crawl", what], crawl_env) for what in ("models", "datasets")
-            )
-            script_repos = sqlite_utils.Database(script_db)["repos"].count
-            crawl = sqlite_utils.Database(crawl_db)
-            crawl_repos = crawl["artifacts"].count
-            requests = crawl.execute("select sum(requests), sum(listing_pages) from crawl_runs").fetchone()
-    finally:
-        stub.terminate()
-        stub.wait()
+    with stand_in(args.models, args.datasets, args.latency_ms) as endpoint, tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, HF_ENDPOINT=endpoint, HF_HUB_DISABLE_TELEMETRY="1", HF_HOME=tmp)
+        env.pop("HF_TOKEN", None)
+        script_db, crawl_db = Path(tmp) / "script.db", Path(tmp) / "hub.db"
+        script_seconds = timed([sys.executable, "-c", USER_SCRIPT, endpoint, str(script_db)], env)
+        crawl_env = dict(env, HUBCRAWL_DB=str(crawl_db), HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
+        crawl_seconds = sum(
+            timed([sys.executable, "-m", "hubcrawl", "crawl", what], crawl_env) for what in ("models", "datasets")
+        )
+        script_repos = sqlite_utils.Database(script_db)["repos"].count
+        crawl = sqlite_utils.Database(crawl_db)
+        crawl_repos = crawl["artifacts"].count
+        requests = crawl.execute("select sum(requests), sum(listing_pages) from crawl_runs").fetchone()
     report = {
         "latency_ms": args.latency_ms,
         "script": {"repos": script_repos, "seconds": round(script_seconds, 1)},

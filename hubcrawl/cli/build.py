@@ -16,6 +16,7 @@ from hubcrawl.db import (
     clear_watermark,
     close_db,
     find_artifacts,
+    first_time_in_pass,
     get_watermark,
     open_db,
     open_readonly,
@@ -184,13 +185,12 @@ def compare_pairs(database, comparator, per_artifact: int) -> tuple[int, int]:
 
     total = stage_pairs(database, per_artifact)
     matched = RowCache(lambda artifact_id: times_matched_after_pass(database, artifact_id))
-    batch, pending, stored, written = [], [], set(), 0
+    batch, pending, written = [], [], 0
     for a_id, b_id in staged_pairs(database):
         if comparator.is_current(a_id, b_id):
             continue  # neither side changed: the stored record stands
         for artifact_id in (a_id, b_id):
-            if artifact_id not in stored:  # each side once per pass, however many records it is in
-                stored.add(artifact_id)
+            if first_time_in_pass(database, artifact_id):  # each side once per pass, however many records it is in
                 pending.append(comparator.side_row(artifact_id))
         batch.append(comparator.stored_row(comparator.record(a_id, b_id, matched, capabilities=False)))
         if len(batch) >= COMPARE_BATCH:

@@ -45,6 +45,7 @@ from hubcrawl.db.read import (  # noqa: F401
     eval_rows,
     export_rows,
     find_artifacts,
+    first_time_in_pass,
     get_artifact,
     get_capabilities,
     get_scores,

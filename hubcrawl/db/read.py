@@ -192,7 +192,16 @@ def stage_pairs(db: sqlite_utils.Database, per_artifact: int) -> int:
         db.execute("create temp table pass_pairs (a text, b text, primary key (a, b)) without rowid")
         db.execute(f"insert into temp.pass_pairs (a, b) {STRONGEST_PAIRS_SQL}", [per_artifact])
         db.execute("create index temp.pass_pairs_b on pass_pairs (b)")
+        db.execute("drop table if exists temp.pass_sides")
+        db.execute("create temp table pass_sides (artifact_id text primary key) without rowid")
     return db.execute("select count(*) from temp.pass_pairs").fetchone()[0]
+
+
+def first_time_in_pass(db: sqlite_utils.Database, artifact_id: str) -> bool:
+    """True the first time a pass asks about an artifact (its side is then written once): the pass's own
+    temporary table remembers, not a set in memory as large as the database."""
+    with db.atomic():  # its own transaction: the pass's writes must not end up inside an open one
+        return db.execute("insert or ignore into temp.pass_sides values (?)", [artifact_id]).rowcount == 1
 
 
 def staged_pairs(db: sqlite_utils.Database, size: int = 2000) -> Iterator[tuple[str, str]]:

@@ -5,7 +5,8 @@ answer waits a round trip first.
 
 The script (USER_SCRIPT below) is what huggingface_hub and sqlite-utils make easy: list the repos with
 their card data, fetch each card (one request per repo, one after another), parse it with `ModelCard` /
-`DatasetCard` (a card whose YAML does not parse is kept without it), insert a row. hubcrawl runs
+`DatasetCard` (a card whose YAML does not parse is kept without it), and insert every row at the end in
+one transaction (the kindest version for the script: a row per commit is slower still). hubcrawl runs
 `hubcrawl crawl --skip details --skip pages` (both listings and their cards). Each is timed as its own
 process, start-up included, against the same stand-in (its own process on 127.0.0.1, no rate limit).
 """
@@ -34,7 +35,7 @@ import sqlite_utils
 from huggingface_hub import DatasetCard, HfApi, ModelCard, get_session, hf_hub_url
 
 endpoint, path = sys.argv[1], sys.argv[2]
-api, session, db = HfApi(endpoint=endpoint, token=False), get_session(), sqlite_utils.Database(path)
+api, session, rows = HfApi(endpoint=endpoint, token=False), get_session(), []
 for kind, listing, card_class in (
     ("model", api.list_models(full=True, cardData=True), ModelCard),
     ("dataset", api.list_datasets(full=True), DatasetCard),
@@ -46,17 +47,16 @@ for kind, listing, card_class in (
             card = card_class(answer.text, ignore_metadata_errors=True) if answer.status_code == 200 else None
         except Exception:  # broken YAML: keep the repo without its card data
             card = None
-        db["repos"].insert(
+        rows.append(
             {
                 "id": f"{kind}/{info.id}",
                 "downloads": info.downloads,
                 "likes": info.likes,
                 "license": card.data.get("license") if card else None,
                 "card": card.text if card else None,
-            },
-            pk="id",
-            replace=True,
+            }
         )
+sqlite_utils.Database(path)["repos"].insert_all(rows, pk="id", replace=True)  # one transaction, at the end
 """
 
 

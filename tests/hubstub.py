@@ -484,6 +484,9 @@ def bucket_of(path: str) -> str:
 class HubHandler(BaseHTTPRequestHandler):
     hub: StubHub
     protocol_version = "HTTP/1.1"  # keep-alive, as Scrapy expects from a real server
+    # Headers and body go out as two writes: with Nagle's algorithm the body would wait for the client's
+    # delayed ACK (40 ms on Linux), a stall no real server adds.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # quiet
         pass

@@ -91,6 +91,11 @@ class SQLitePipeline:
             self.failed = str(exc)
             run_report(self.crawler).fatal = self.failed  # the ledger need not say it again
             raise CloseSpider("database_error") from None
+        if self.workers:  # started now, so they are ready when the first cards arrive
+            # spawn, not fork: a worker must not inherit the reactor or the open SQLite connection.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(self.workers):
+                self.pool.submit(warm_up)
 
     async def process_item(self, item):
         if self.failed:
@@ -159,9 +164,6 @@ class SQLitePipeline:
     async def normalize_fresh(self, item: ArtifactItem, files: dict) -> NormalizedArtifact:
         """Parsing and deriving are pure and take most of a repo's CPU: done by a worker process beside the
         reactor when there is a core for one, so fetching never waits on them."""
-        if self.workers and self.pool is None:
-            # spawn, not fork: a worker must not inherit the reactor or the open SQLite connection.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         if self.pool is None:
             return normalize_artifact(item, self.endpoint, files)
         try:
@@ -302,6 +304,10 @@ class SQLitePipeline:
                 logger.error("%s: the last batch was not stored", message)
         if self.db is not None:
             close_db(self.db)
+
+
+def warm_up() -> None:
+    """A worker's first task: importing this module brings in the normalizer before any card arrives."""
 
 
 def normalize_workers(setting: int) -> int:

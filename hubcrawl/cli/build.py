@@ -20,6 +20,7 @@ from hubcrawl.db import (
     get_watermark,
     open_db,
     open_readonly,
+    optimize_search_indexes,
     save_artifacts,
     save_comparisons,
     save_watermark,
@@ -77,6 +78,7 @@ def normalize(workers, restart, db):
                 rate = done / (shown - started)
                 click.echo(f"normalized {done:,}/{total:,} ({rate:,.0f} per second)", err=True)
     clear_watermark(database, NORMALIZE_MARK)
+    optimize_search_indexes(database)
     close_db(database)
     emit(f"normalized {done} artifacts in {time.monotonic() - started:.1f}s")
 

@@ -70,6 +70,7 @@ from hubcrawl.db.write import (  # noqa: F401
     ARTIFACT_REFERENCES,
     clear_watermark,
     mark_gone,
+    optimize_search_indexes,
     rename_artifact,
     replace_scores,
     save_artifacts,

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from hubcrawl.db.connection import chunked, encode_row, retry_when_locked
+from hubcrawl.db.schema import FTS_COLUMNS
 
 
 @retry_when_locked
@@ -151,3 +152,11 @@ def mark_gone(db: sqlite_utils.Database, gone_ids: list[str], present_ids: list[
                 f"update artifacts set gone_at = null where gone_at is not null and id in ({','.join('?' * len(chunk))})",
                 chunk,
             )
+
+
+@retry_when_locked
+def optimize_search_indexes(db: sqlite_utils.Database) -> None:
+    """Merge each full-text index into one segment: a pass that rewrites every row leaves the old entries'
+    delete markers behind (the names-and-capabilities index doubles in size until merged)."""
+    for table in FTS_COLUMNS:
+        db.execute(f"insert into {table}_fts({table}_fts) values ('optimize')")

@@ -23,6 +23,7 @@ from hubcrawl.crawler.config import db_path, hub_endpoint
 from hubcrawl.crawler.errors import problem
 from hubcrawl.crawler.items import ArtifactItem, FileItem, PageItem, artifact_key, split_artifact_key
 from hubcrawl.crawler.normalize import (
+    COUNTER_COLUMNS,
     NormalizedArtifact,
     counter_fields,
     derive_artifact,
@@ -114,10 +115,9 @@ class SQLitePipeline:
         return item
 
     async def process_artifact(self, item: ArtifactItem) -> None:
-        record, _ = check_record(item.record) if item.record is not None else (None, [])
-        if record is not None:
-            self.history.append(history_row(item, record))
         if item.mode == "counters":
+            record, _ = check_record(item.record)
+            self.history.append(record_history(item, record))
             self.counters.append(
                 {
                     "id": artifact_key(item.kind, item.repo_id),
@@ -129,6 +129,12 @@ class SQLitePipeline:
             normalized = await self.normalize(item)
             if self.failed:
                 return  # the crawl stopped while a worker had it
+            if item.record is not None and "downloads" in normalized.artifact:
+                # The normalizer checked the record already (maybe in a worker): its counters are the history's.
+                counters = {column: normalized.artifact[column] for column in COUNTER_COLUMNS.values()}
+                self.history.append(history_row(item, normalized.artifact["id"], counters))
+            elif item.record is not None:  # the normalizer failed: the record's counters, checked here
+                self.history.append(record_history(item, check_record(item.record)[0]))
             normalized.artifact["run_id"] = self.run_id()
             self.count_errors(normalized.errors)
             self.pending.append(normalized)
@@ -317,13 +323,15 @@ def normalize_workers(setting: int) -> int:
     return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
-def history_row(item: ArtifactItem, record: dict) -> dict:
+def history_row(item: ArtifactItem, artifact_id: str, counters: dict) -> dict:
     """The counters this run saw (its run id is set when the batch is written)."""
-    return {
-        "artifact_id": artifact_key(item.kind, record.get("id") if isinstance(record.get("id"), str) else item.repo_id),
-        "seen_at": item.fetched_at,
-        **counter_fields(record),
-    }
+    return {"artifact_id": artifact_id, "seen_at": item.fetched_at, **counters}
+
+
+def record_history(item: ArtifactItem, record: dict) -> dict:
+    """History from a checked record (an id it names that is not a valid repo id is not used)."""
+    named = record.get("id") if isinstance(record.get("id"), str) else item.repo_id
+    return history_row(item, artifact_key(item.kind, named), counter_fields(record))
 
 
 def bare_artifact(item: ArtifactItem, error: dict) -> NormalizedArtifact:

@@ -14,6 +14,7 @@ from hubcrawl.db.peers import (
     count_peer_names,
     count_peer_values_below,
     eval_measure,
+    is_eval_measure,
     peer_middle,
     peer_neighbours,
     peer_place,
@@ -131,7 +132,7 @@ class PeerGroup:
 
     def nearest(self, measure: str, value: float, own_id: str, k: int = 2) -> list[tuple[float, str]]:
         """The k peers whose value is closest (ties: the larger value, then the id), itself left out."""
-        if measure not in NEAREST_MEASURES and not measure.startswith("eval\x1f"):
+        if measure not in NEAREST_MEASURES and not is_eval_measure(measure):
             return []
         return nearest(peer_neighbours(self.db, self.kind, self.task, measure, value, k), value, own_id, k)
 

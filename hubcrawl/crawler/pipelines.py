@@ -185,7 +185,7 @@ class SQLitePipeline:
             return normalize_artifact(item, self.endpoint, files)
 
     async def drain(self) -> None:
-        """Wait until no repo is being normalized in a worker, and write what is waiting."""
+        """Wait until no repo is being normalized in a worker (each then waits in the batch)."""
         while self.in_flight:
             await asyncio.wait(set(self.in_flight))
 

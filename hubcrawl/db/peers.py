@@ -16,7 +16,9 @@ import sqlite_utils
 
 from hubcrawl.db.connection import chunked
 
-EVAL_MEASURE = "eval\x1f{dataset}\x1f{metric}"  # one measure per dataset and metric (the SQL below builds the same)
+EVAL_PREFIX = (
+    "eval\x1f"  # eval measures are one per dataset and metric: eval␟dataset␟metric (the SQL below builds the same)
+)
 
 STAGE_SCRIPT = """
     drop table if exists temp.peer_raw;
@@ -53,7 +55,11 @@ INDEX_SCRIPT = """
 
 
 def eval_measure(dataset: str, metric: str | None) -> str:
-    return EVAL_MEASURE.format(dataset=dataset, metric=metric or "")
+    return f"{EVAL_PREFIX}{dataset}\x1f{metric or ''}"
+
+
+def is_eval_measure(measure: str) -> bool:
+    return measure.startswith(EVAL_PREFIX)
 
 
 def stage_peers(db: sqlite_utils.Database, members: Iterable[tuple[list, list]], excluded_split: str) -> None:

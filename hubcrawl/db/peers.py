@@ -16,9 +16,8 @@ import sqlite_utils
 
 from hubcrawl.db.connection import chunked
 
-EVAL_PREFIX = (
-    "eval\x1f"  # eval measures are one per dataset and metric: eval␟dataset␟metric (the SQL below builds the same)
-)
+# An eval result is measured per dataset and metric, as "eval␟dataset␟metric" (the SQL below builds the same).
+EVAL_PREFIX = "eval\x1f"
 
 STAGE_SCRIPT = """
     drop table if exists temp.peer_raw;

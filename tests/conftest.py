@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.hubstub import StubHub, make_hub
+# No token the developer saved with `hf auth login` reaches a test, in this process (huggingface_hub reads
+# HF_HOME once, when imported) or in the processes the tests start.
+EMPTY_HF_HOME = tempfile.mkdtemp(prefix="hubcrawl-tests-hf-home-")
+os.environ["HF_HOME"] = EMPTY_HF_HOME
+
+from tests.hubstub import StubHub, make_hub  # noqa: E402 - after HF_HOME is set
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -51,7 +57,8 @@ class Result:
 def stand_in_env(endpoint: str, db: Path | None = None, env: dict | None = None) -> dict:
     """The environment of a process pointed at the stand-in: no token of the developer's, budgets wide open."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB")}
-    full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS)
+    # An empty HF_HOME: a token the developer saved with `hf auth login` must not reach the stand-in either.
+    full_env.update(HF_ENDPOINT=endpoint, HUBCRAWL_BUDGETS=UNLIMITED_BUDGETS, HF_HOME=EMPTY_HF_HOME)
     if db is not None:
         full_env["HUBCRAWL_DB"] = str(db)
     full_env.update(env or {})

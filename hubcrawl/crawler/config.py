@@ -31,8 +31,14 @@ def hub_endpoint() -> str:
 
 
 def hub_token() -> str | None:
-    """`HF_TOKEN` (or the legacy `HUGGING_FACE_HUB_TOKEN`), as huggingface_hub reads it."""
-    return os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN") or None
+    """The token huggingface_hub would send: `HF_TOKEN` (or the legacy `HUGGING_FACE_HUB_TOKEN`), else the
+    one `hf auth login` saved under HF_HOME."""
+    from huggingface_hub import get_token  # imported here: the reading verbs never need it
+
+    try:
+        return get_token() or None
+    except Exception as exc:  # noqa: BLE001 - an unreadable token file, a failed OIDC exchange: one line
+        raise ConfigError(f"cannot read the Hugging Face token: {exc.__class__.__name__}") from None
 
 
 def db_path(explicit: str | None = None) -> str:

@@ -224,6 +224,19 @@ def test_token_goes_to_the_hub_only_and_is_never_written(tmp_path, db_file):
     assert token not in result.stdout + result.stderr
 
 
+def test_a_token_saved_by_hf_auth_login_is_used_the_same_way(tmp_path, db_file):
+    token = "hf_SAVEDtoken0987654321"
+    home = tmp_path / "hf-home"
+    home.mkdir()
+    (home / "token").write_text(token)  # where `hf auth login` saves it
+    with StubHub(make_hub(3, 0, awkward=False)) as hub:
+        result = hubcrawl("crawl", "models", endpoint=hub.url, db=db_file, env={"HF_HOME": str(home)})
+        assert result.code == 0, result.stderr
+        requests = hub.requests()
+    assert requests and all(r["authorization"] == f"Bearer {token}" for r in requests)
+    assert token.encode() not in db_file.read_bytes() and token not in result.stdout + result.stderr
+
+
 def test_wrong_endpoint_is_one_line_error(db_file):
     result = hubcrawl("crawl", "models", endpoint="http://127.0.0.1:9", db=db_file)
     assert result.code == 1

@@ -23,11 +23,10 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 
 @pytest.fixture(autouse=True)
 def stand_in_endpoint(monkeypatch):
-    """Every unit sees the same endpoint and no token of the developer's."""
+    """Every unit sees the same endpoint and no token of the developer's (tests/conftest.py empties HF_HOME)."""
     monkeypatch.setenv("HF_ENDPOINT", ENDPOINT)
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUBCRAWL_DB", "HUBCRAWL_BUDGETS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_HOME", "/nonexistent-hf-home")  # no token saved by `hf auth login` either
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hubcrawl.cli.crawl import crawl
 from hubcrawl.cli.output import printable
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})  # every verb takes -h too
 @click.version_option(package_name="hubcrawl")
 def cli():
     """Crawl Hugging Face Hub models and datasets into one SQLite file, and explore it."""

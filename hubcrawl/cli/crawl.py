@@ -11,7 +11,7 @@ import click
 from hubcrawl.cli.options import db_option, one_line_errors
 from hubcrawl.cli.output import emit
 from hubcrawl.crawler.config import db_path, hub_budgets, hub_endpoint
-from hubcrawl.crawler.items import split_artifact_key
+from hubcrawl.crawler.items import parse_identifier, split_artifact_key
 from hubcrawl.crawler.runlock import CrawlLocked
 from hubcrawl.spiders.args import CrawlArgs
 
@@ -60,6 +60,12 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip,
     args = CrawlArgs.parse(
         search=search, author=author, filters=list(filters), ids=ids, limit=limit, full=full, counters=counters
     )
+    datasets_named = [i for i in args.ids if parse_identifier(i)[0] == "dataset"]
+    if what == "models" and datasets_named:  # the models spider would store it as a model that is not there
+        name = parse_identifier(datasets_named[0])[1]
+        raise click.ClickException(
+            f"{datasets_named[0]} is a dataset: crawl it with `hubcrawl crawl datasets --ids {name}` or `crawl all`"
+        )
     skipped = set(skip) | (set(SKIPPABLE) if counters else set())
     stages = [
         {

@@ -1,4 +1,4 @@
-"""The command line's own conventions, in process (click's runner)."""
+"""The command line's own conventions and its refusals, in process (click's runner)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,13 @@ def test_h_is_help_like_help(verb):
     short, long = (runner.invoke(cli, [*verb, flag]) for flag in ("-h", "--help"))
     assert short.exit_code == 0 and short.output == long.output
     assert short.output.startswith("Usage: ")
+
+
+def test_a_dataset_id_given_to_the_models_crawl_is_refused_before_anything_is_written(tmp_path):
+    db_file = tmp_path / "hub.db"
+    result = CliRunner().invoke(cli, ["crawl", "models", "--ids", "org/m,datasets/org/d", "--db", str(db_file)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: datasets/org/d is a dataset: crawl it with `hubcrawl crawl datasets --ids org/d` or `crawl all`"
+    )
+    assert not db_file.exists()

@@ -20,6 +20,9 @@ USER_AGENT = f"hubcrawl/{__version__}; hf_hub/{hf_hub_version}; python/{platform
 ROBOTSTXT_OBEY = False  # an API client with published budgets, not a page scraper
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control runs Python code sent to a local HTTP port: no place in an unattended crawl (and
+# its server is start-up time spent for nothing).
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 CONCURRENT_REQUESTS = 16

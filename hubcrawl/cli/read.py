@@ -26,6 +26,7 @@ RUN_COLUMNS = ("id", "started_at", "finished_at", "status", "spiders", "requests
 @one_line_errors
 def show(identifier, fmt, db):
     """One artifact: fields, capabilities, scores, errors. ID is `owner/name` or `datasets/owner/name`."""
+    from hubcrawl.crawler.render import render_artifact_text
     from hubcrawl.crawler.views import artifact_view
 
     database = open_readonly(db_path(db))
@@ -33,15 +34,8 @@ def show(identifier, fmt, db):
     if fmt == "json":
         emit(json_text(view))
         return
-    for key, value in view.items():
-        if key in ("capabilities", "eval_results"):
-            continue
-        if isinstance(value, (list, dict)):
-            value = json_text(value, indent=None)
-        emit(f"{key:>16}: {value}")
-    for cap in view["capabilities"]:
-        sources = sorted({str(e.get("section") or e.get("field")) for e in cap["evidence"]})
-        emit(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(sources)}")
+    for line in render_artifact_text(view):
+        emit(line)
 
 
 @click.command()
@@ -52,7 +46,7 @@ def show(identifier, fmt, db):
 @db_option
 @one_line_errors
 def search(text, kind, limit, fmt, db):
-    """Full-text search over names and capabilities, best first (SQLite FTS5, bm25)."""
+    """Full-text search over names, capabilities and card text, best first by text and score."""
     hits = search_artifacts(open_readonly(db_path(db), READER_TIME_LIMIT), text, kind, limit)
     if fmt == "json":
         emit(json_text(hits))

@@ -8,10 +8,12 @@ script on any page.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from hubcrawl.crawler.capabilities import human_count
 from hubcrawl.crawler.compare import PART_LABELS
 from hubcrawl.crawler.ranking import PARTS
 
@@ -49,3 +51,43 @@ def render_artifact(view: dict, comparisons: list[dict], root: str = "../") -> s
 
 def render_index(title: str, artifacts: list[dict]) -> str:
     return ENV.get_template("index.html").render(title=title, artifacts=artifacts)
+
+
+# Counts shown with their size word as well as their digits in `hubcrawl show`.
+COUNTED_FIELDS = ("parameters", "rows", "bytes", "download_bytes")
+
+
+def render_artifact_text(view: dict) -> list[str]:
+    """`hubcrawl show` for people: the fields that hold something, lists as lists, counts readable,
+    then the capabilities with their evidence and the reported results."""
+    lines = []
+    for key, value in view.items():
+        if key in ("capabilities", "eval_results") or value in (None, "", [], {}):
+            continue
+        lines.append(f"{key:>16}: {field_text(key, value)}")
+    for cap in view["capabilities"]:
+        sources = sorted({str(e.get("section") or e.get("field") or e.get("source")) for e in cap["evidence"]})
+        lines.append(f"\n* {cap['title']}\n  {cap['text']}\n  evidence: {', '.join(sources)}")
+    if view["eval_results"]:
+        lines.append("\nreported results:")
+        for e in view["eval_results"]:
+            where = ", ".join(str(part) for part in (e["dataset_name"] or e["dataset"], e["split"]) if part)
+            name = e["metric_name"] if e.get("metric_name") else e["metric"]
+            lines.append(f"  {name} {e['value']:.4g} on {where or 'an unnamed dataset'} ({e['source']})")
+    return lines
+
+
+def field_text(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key in COUNTED_FIELDS and isinstance(value, int):
+        return f"{human_count(value)} ({value:,})" if value >= 1000 else f"{value:,}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(
+            str(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False) for v in value
+        )
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {field_text(k, v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    return str(value)

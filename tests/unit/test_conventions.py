@@ -38,3 +38,40 @@ def test_a_crawl_opens_no_console_or_remote_control(tmp_path):
     crawler._apply_settings()  # what crawling does first: loads the extensions the settings enable
     loaded = {type(e) for e in crawler.extensions.middlewares}
     assert {RemoteControl, TelnetConsole}.isdisjoint(loaded) and loaded
+
+
+def test_show_prints_what_is_known_readably_with_its_results():
+    from hubcrawl.crawler.render import render_artifact_text
+
+    view = {
+        "kind": "model",
+        "repo_id": "org/m",
+        "gated": None,
+        "parameters": 65_200_000,
+        "languages": ["en", "de"],
+        "formats": [],
+        "scores": {"overall": 61.5, "adoption": 0.5, "method_version": None},
+        "capabilities": [
+            {
+                "title": "t",
+                "text": "x",
+                "evidence": [{"source": "task-reference"}, {"source": "card", "section": "Uses"}],
+            }
+        ],
+        "eval_results": [
+            {
+                "dataset": "squad",
+                "dataset_name": "SQuAD",
+                "split": "validation",
+                "metric": "f1",
+                "value": 88.51234,
+                "source": "model-index",
+            }
+        ],
+    }
+    text = "\n".join(render_artifact_text(view))
+    assert "gated" not in text and "formats" not in text and "None" not in text  # nothing known, nothing said
+    assert "      parameters: 65.2M (65,200,000)" in text
+    assert "       languages: en, de" in text and "scores: overall 61.5, adoption 0.5" in text
+    assert "evidence: Uses, task-reference" in text
+    assert text.endswith("reported results:\n  f1 88.51 on SQuAD, validation (model-index)")

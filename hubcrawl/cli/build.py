@@ -209,7 +209,9 @@ def resolve_identifier(database, identifier: str) -> dict:
     if not matches:
         raise click.ClickException(f"no artifact {identifier!r} in the database")
     if len(matches) > 1:
+        # The contract makes it an error; its message must not offer the same ambiguous name back.
         raise click.ClickException(
-            f"{identifier!r} names both a model and a dataset: say {identifier} or datasets/{identifier}"
+            f"{identifier!r} names both a model and a dataset: the dataset is datasets/{repo_id}; "
+            f"the model's record is `hubcrawl query \"select * from artifacts where id = '{repo_id}'\"`"
         )
     return matches[0]

@@ -330,6 +330,7 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
         assert hubcrawl("rank", endpoint=hub.url, db=db_file).code == 0
         site = hubcrawl("site", str(db_file.parent / "site"), endpoint=hub.url, db=db_file)
     assert result.code == 1 and "names both a model and a dataset" in result.stderr
+    assert "datasets/both/same" in result.stderr and "or both/same" not in result.stderr  # no name given back
     # Pages are made by key, not by the ambiguous name: both get theirs.
     assert site.code == 0, site.stderr
     names = {

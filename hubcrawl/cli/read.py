@@ -51,6 +51,8 @@ def search(text, kind, limit, fmt, db):
     if fmt == "json":
         emit(json_text(hits))
         return
+    if not hits:
+        click.echo(f"no artifact holds every word of {text!r}", err=True)
     for hit in hits:
         emit(f"{hit['score']:8.3f}  {artifact_key(hit['kind'], hit['repo_id'])}\n          {hit['snippet']}")
 

@@ -62,6 +62,9 @@ def test_search_ranks_the_task_first_and_follows_changes(db_file):
     assert [h["repo_id"] for h in found] == ["org01/model-00001"]
     odd = hubcrawl("search", 'weird "quotes" AND (', endpoint="http://x", db=db_file)
     assert odd.code == 0 and "Traceback" not in odd.stderr
+    nothing = hubcrawl("search", "C++ zyxwvut", endpoint="http://x", db=db_file)
+    assert nothing.code == 0 and nothing.stdout == ""
+    assert nothing.stderr.strip() == "no artifact holds every word of 'C++ zyxwvut'"  # said, not silent
 
 
 def test_export_jsonl_and_csv(db_file):

@@ -77,7 +77,14 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip,
     ]
     started = time.monotonic()
     try:
-        run = run_crawl(db_path(db), [s for s in stages if s], endpoint=endpoint, arguments=args.ledger(), wait=wait)
+        run = run_crawl(
+            db_path(db),
+            [s for s in stages if s],
+            endpoint=endpoint,
+            arguments=args.ledger(),
+            wait=wait,
+            on_wait=lambda: click.echo(f"waiting for the crawl that holds {db_path(db)} to finish…", err=True),
+        )
     except CrawlLocked as exc:
         raise click.ClickException(str(exc)) from None
     emit(summary_line(run, time.monotonic() - started))

@@ -22,11 +22,16 @@ class RunLock:
         resolved = Path(db_path).resolve()
         self.lock = FileLock(f"{resolved}.lock", thread_local=False)
 
-    def acquire(self, wait: bool = False) -> RunLock:
+    def acquire(self, wait: bool = False, on_wait=None) -> RunLock:
+        """Take the lock; with `wait`, block until the other crawl ends (`on_wait` is told once, first)."""
         try:
-            self.lock.acquire(blocking=wait)
+            self.lock.acquire(blocking=False)
         except Timeout:
-            raise CrawlLocked("another crawl is running on this database; use --wait to wait for it") from None
+            if not wait:
+                raise CrawlLocked("another crawl is running on this database; use --wait to wait for it") from None
+            if on_wait is not None:
+                on_wait()
+            self.lock.acquire()
         return self
 
     def release(self) -> None:

@@ -188,16 +188,22 @@ def run_outcome(
 
 
 def run_crawl(
-    path: str, stages: list[dict[str, tuple[str, object]]], *, endpoint: str, arguments: dict, wait: bool
+    path: str,
+    stages: list[dict[str, tuple[str, object]]],
+    *,
+    endpoint: str,
+    arguments: dict,
+    wait: bool,
+    on_wait=None,
 ) -> dict:
     """One crawl run of several spiders in one process: take the lock, open the run's row, crawl the
     stages in order (the spiders of a stage side by side; a stage starts once every spider before it
     finished, since it visits what they stored), and close the row with the one status rule.
     Each stage is {spider name: (spider class path, its arguments)}. Returns the finished run row.
-    Raises CrawlLocked when another crawl holds the database."""
+    Raises CrawlLocked when another crawl holds the database (with `wait`, `on_wait` is called before waiting)."""
     database = open_db(path, create=True)
     try:
-        lock = RunLock(path).acquire(wait=wait)
+        lock = RunLock(path).acquire(wait=wait, on_wait=on_wait)
     except CrawlLocked:
         close_db(database)
         raise

@@ -164,6 +164,7 @@ def test_runs_never_overlap_and_readers_work_meanwhile(db_file):
         assert first.wait(timeout=120) == 0
         out, err = waiting.communicate(timeout=120)
         assert waiting.returncode == 0, err
+        assert err.splitlines()[0] == f"waiting for the crawl that holds {db_file} to finish…"  # not silent
     assert [r["status"] for r in query(db_file, "select status from crawl_runs order by id")] == [
         "finished",
         "finished",

@@ -17,9 +17,9 @@ logger = logging.getLogger("hubcrawl")
 class HubProgress:
     """A progress line every HUBCRAWL_PROGRESS_INTERVAL seconds (repos, cards, rate, errors, budget left).
 
-    Under `hubcrawl crawl` it is one live line on a terminal, rewritten in place, and nothing when
-    stderr is not a terminal (cron mails stay short: the CLI prints the run's summary). An ad-hoc
-    `scrapy crawl` logs it.
+    Under `hubcrawl crawl` it is one live line on a terminal, rewritten in place; when stderr is not a
+    terminal (cron, systemd) a plain line every HUBCRAWL_PROGRESS_LOG_INTERVAL seconds, so a log shows a
+    long run moving without filling up. An ad-hoc `scrapy crawl` logs it.
     """
 
     def __init__(self, crawler) -> None:
@@ -27,6 +27,8 @@ class HubProgress:
         self.interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_INTERVAL")
         self.to_stderr = crawler.settings.getbool("HUBCRAWL_PROGRESS_STDERR")
         self.live = self.to_stderr and sys.stderr.isatty()
+        self.log_interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_LOG_INTERVAL")
+        self.last_logged = time.monotonic()
         self.loop = None
         self.started = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -70,3 +72,6 @@ class HubProgress:
             print(f"\r\033[K{line}", end="\n" if final else "", file=sys.stderr, flush=True)
         elif not self.to_stderr:
             logger.info(line)
+        elif final or time.monotonic() - self.last_logged >= self.log_interval:
+            self.last_logged = time.monotonic()
+            print(line, file=sys.stderr, flush=True)

@@ -65,6 +65,7 @@ HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
 # besides the crawl's own (at most 4), 0 does it in the crawl process.
 HUBCRAWL_NORMALIZE_WORKERS = -1
 HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
+HUBCRAWL_PROGRESS_LOG_INTERVAL = 60.0  # seconds between progress lines when stderr is not a terminal (cron, systemd)
 HUBCRAWL_LEDGER_INTERVAL = 5.0  # seconds between updates of the run's row in crawl_runs
 HUBCRAWL_MAX_429_RETRIES = 8
 HUBCRAWL_MAX_RETRY_AFTER = 300.0  # seconds: the longest wait a 429's Retry-After can impose (one Hub window)

@@ -339,14 +339,16 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
     assert names == {"both__same", "datasets__both__same"}
 
 
-def test_progress_is_a_live_line_on_a_terminal_and_quiet_otherwise(small_hub, db_file):
+def test_progress_is_a_live_line_on_a_terminal_and_plain_lines_otherwise(small_hub, db_file):
     import os
     import pty
     import subprocess
 
-    quiet = hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file)
-    assert quiet.code == 0 and "[datasets]" not in quiet.stderr  # not a terminal: no progress lines
-    assert quiet.stdout.startswith("run 1 finished")
+    logged = hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file)
+    # Not a terminal (cron, systemd): plain lines, a minute apart, and the spider's last state; no escapes.
+    assert logged.code == 0 and re.search(r"^\[datasets\] done: \d+ listed", logged.stderr, re.M)
+    assert "\x1b" not in logged.stderr and "\r" not in logged.stderr
+    assert logged.stdout.startswith("run 1 finished")
 
     main, secondary = pty.openpty()
     with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as limited:

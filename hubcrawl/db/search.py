@@ -57,22 +57,22 @@ def search_artifacts(db: sqlite_utils.Database, text: str, kind: str | None = No
     if len(candidates) < limit:  # not ranked yet, or changed since: the full indexes, card text too
         in_names, in_cards = text_matches(db, query, depth)
         candidates |= in_names | in_cards
-    texts = candidate_texts(db, candidates)
+    rows = candidate_rows(db, candidates)
     patterns = word_patterns(words)
     relevance = {
-        rowid: text_relevance(patterns, *texts[rowid]) + (CARD_TEXT_WEIGHT if rowid in in_cards else 0.0)
-        for rowid in texts
+        r["rowid"]: text_relevance(patterns, r["repo_id"] or "", r["capability_text"] or "")
+        + (CARD_TEXT_WEIGHT if r["rowid"] in in_cards else 0.0)
+        for r in rows
     }
-    # A place whose text changed since the rank may no longer hold the words: its current text decides.
-    relevance = {rowid: value for rowid, value in relevance.items() if value > 0}
     best = max(relevance.values(), default=0.0)
     hits = []
-    for rowid, row_kind, repo_id, overall, card_rowid in candidate_rows(db, relevance):
-        if kind and row_kind != kind:
+    for r in rows:
+        # A place whose text changed since the rank may no longer hold the words: its current text decides.
+        if relevance[r["rowid"]] <= 0 or (kind and r["kind"] != kind):
             continue
-        text_part = relevance[rowid] / best if best else 0.0
-        score = SEARCH["text"] * text_part + SEARCH["score"] * (overall or 0) / 100
-        hits.append({"kind": row_kind, "repo_id": repo_id, "score": round(score, 4), "_at": (rowid, card_rowid)})
+        score = SEARCH["text"] * relevance[r["rowid"]] / best + SEARCH["score"] * (r["overall"] or 0) / 100
+        at = (r["rowid"], r["card_rowid"])
+        hits.append({"kind": r["kind"], "repo_id": r["repo_id"], "score": round(score, 4), "_at": at})
     hits.sort(key=lambda h: (-h["score"], h["repo_id"]))
     for hit in hits[:limit]:
         hit["snippet"] = search_snippet(db, query, *hit.pop("_at"))
@@ -143,23 +143,15 @@ def text_matches(db: sqlite_utils.Database, query: str, depth: int) -> tuple[set
     return in_names, in_cards
 
 
-def candidate_texts(db: sqlite_utils.Database, rowids: set[int]) -> dict[int, tuple[str, str]]:
-    """Each candidate's name and capability text."""
+def candidate_rows(db: sqlite_utils.Database, rowids: set[int]) -> list[dict]:
+    """What ranking and showing the candidates needs, in one read: name, capability text, kind, score, card."""
     ids = sorted(rowids)
     if not ids:
-        return {}
-    sql = f"select rowid, repo_id, capability_text from artifacts where rowid in ({', '.join('?' * len(ids))})"
-    return {rowid: (repo_id or "", text or "") for rowid, repo_id, text in db.execute(sql, ids)}
-
-
-def candidate_rows(db: sqlite_utils.Database, relevance: dict[int, float]):
-    ids = sorted(relevance)
-    return db.execute(
-        f"""select a.rowid, a.kind, a.repo_id, s.overall, c.rowid from artifacts a
-            left join scores s on s.artifact_id = a.id left join cards c on c.artifact_id = a.id
-            where a.rowid in ({", ".join("?" * len(ids))})""",
-        ids,
-    ).fetchall()
+        return []
+    sql = f"""select a.rowid as rowid, a.kind, a.repo_id, a.capability_text, s.overall, c.rowid as card_rowid
+              from artifacts a left join scores s on s.artifact_id = a.id left join cards c on c.artifact_id = a.id
+              where a.rowid in ({", ".join("?" * len(ids))})"""
+    return list(db.query(sql, ids))
 
 
 def search_snippet(db: sqlite_utils.Database, query: str, artifact_rowid: int, card_rowid: int | None) -> str:

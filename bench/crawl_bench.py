@@ -26,7 +26,8 @@ import sqlite_utils
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stand_in import UNLIMITED_BUDGETS, stand_in  # noqa: E402
+from bench.stand_in import stand_in  # noqa: E402
+from tests.hubstub import UNLIMITED_BUDGETS  # noqa: E402
 
 
 def main() -> None:

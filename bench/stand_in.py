@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300"  # HUBCRAWL_BUDGETS that never bind
 
 
 @contextmanager

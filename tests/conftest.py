@@ -16,7 +16,7 @@ import pytest
 EMPTY_HF_HOME = tempfile.mkdtemp(prefix="hubcrawl-tests-hf-home-")
 os.environ["HF_HOME"] = EMPTY_HF_HOME
 
-from tests.hubstub import StubHub, make_hub  # noqa: E402 - after HF_HOME is set
+from tests.hubstub import UNLIMITED_BUDGETS, StubHub, make_hub  # noqa: E402 - after HF_HOME is set
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -44,7 +44,6 @@ FEATURE_ROWS = [
     "Times Matched",
 ]
 # Budgets far above what a test crawl spends, so tests measure the crawler and not the pacing.
-UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300,pages=1000000/300"
 
 
 @dataclass

@@ -399,6 +399,10 @@ class RateLimiter:
         }
 
 
+# HUBCRAWL_BUDGETS for a crawl of the stand-in that no budget slows (tests and benchmarks).
+UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300,pages=1000000/300"
+
+
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 

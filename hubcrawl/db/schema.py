@@ -339,22 +339,6 @@ def column_types(table: str) -> dict[str, type]:
     return {c: str if kind == JSON else kind for c, (kind, _) in SCHEMA[table]["columns"].items()}
 
 
-def datasette_metadata(database: str) -> dict:
-    """Datasette metadata for a database file named `database`: every table and column described."""
-    tables = {}
-    for name, spec in SCHEMA.items():
-        table = {"description": spec["description"], "columns": {c: d for c, (_, d) in spec["columns"].items()}}
-        if "sort_desc" in spec:
-            table["sort_desc"] = spec["sort_desc"]
-        tables[name] = table
-    return {
-        "title": "hubcrawl",
-        "description": "Hugging Face Hub models and datasets: normalized fields, capabilities with evidence, "
-        "scores and comparison records.",
-        "databases": {database: {"tables": tables}},
-    }
-
-
 # Views: whole records assembled from their compact parts, for SQL users, Datasette and the site.
 VIEWS = {
     "comparison_records": """select c.id, c.a_id, c.b_id, c.title, c.created_at,
@@ -364,3 +348,149 @@ VIEWS = {
   join comparison_sides sa on sa.artifact_id = c.a_id
   join comparison_sides sb on sb.artifact_id = c.b_id""",
 }
+
+# The slim list of artifacts (Datasette's default table shows the raw `record` JSON in every row): chosen columns
+# of `artifacts` and the overall score, each described by its own table's line.
+ARTIFACT_LIST = {
+    "artifacts": [
+        "id",
+        "kind",
+        "display_name",
+        "author",
+        "task",
+        "license",
+        "pricing",
+        "downloads",
+        "likes",
+        "parameters",
+        "rows",
+        "capability_count",
+        "last_modified",
+        "gone_at",
+    ],
+    "scores": ["overall"],
+}
+VIEWS["artifact_list"] = (
+    "select "
+    + ", ".join([f"a.{c}" for c in ARTIFACT_LIST["artifacts"]] + [f"s.{c}" for c in ARTIFACT_LIST["scores"]])
+    + "\n  from artifacts a\n  left join scores s on s.artifact_id = a.id"
+)
+VIEW_DESCRIPTIONS = {
+    "comparison_records": (
+        "Whole 'A vs B' records: a comparison with both sides' capabilities joined back in.",
+        {"record": "the whole comparison record, both capability lists included"},
+    ),
+    "artifact_list": (
+        "Artifacts without their raw API record, with their overall score: the table to browse.",
+        {},
+    ),
+}
+FTS_DESCRIPTIONS = {
+    "artifacts_fts": "Full-text index of names and capability text (kept current by triggers).",
+    "cards_fts": "Full-text index of card bodies (kept current by triggers).",
+    "search_fts": "The search order's index: names and capability text, keyed by `search_order.place`.",
+}
+FACETS = {"artifacts": ["kind", "task", "license", "pricing"], "artifact_list": ["kind", "task", "license", "pricing"]}
+
+# Canned queries: what users ask the database most. Each is read-only SQL with named parameters.
+QUERIES = {
+    "top_of_task": {
+        "title": "Top artifacts of a task",
+        "description": "The best-scored artifacts of one task (e.g. question-answering), with their score parts.",
+        "sql": """select a.id, a.kind, a.display_name, a.downloads, a.likes, s.overall, s.adoption, s.quality,
+       s.ecosystem, s.match_graph
+  from artifacts a
+  join scores s on s.artifact_id = a.id
+ where a.task = :task and a.gone_at is null
+ order by s.overall desc, a.id
+ limit 100""",
+    },
+    "changed_since_last_run": {
+        "title": "Changed since the last run",
+        "description": "Repos committed to since the run before the last finished one started (with one run, "
+        "everything), newest first, with their downloads then and now.",
+        "sql": """with finished as (
+  select id, started_at from crawl_runs where status = 'finished' order by id desc limit 2
+), since as (
+  select case when count(*) < 2 then '1970-01-01T00:00:00Z' else min(started_at) end as at from finished
+)
+select a.id, a.kind, a.last_modified, a.sha, a.gone_at,
+       (select h.downloads from counter_history h, since
+         where h.artifact_id = a.id and datetime(h.seen_at) < datetime(since.at) order by h.run_id desc limit 1) as downloads_then,
+       a.downloads as downloads_now
+  from artifacts a, since
+ where datetime(a.last_modified) >= datetime(since.at) or datetime(a.gone_at) >= datetime(since.at)
+ order by a.last_modified desc, a.id
+ limit 1000""",
+    },
+    "fastest_growing": {
+        "title": "Fastest-growing by downloads",
+        "description": "Artifacts whose 30-day downloads grew most between the first and the last crawl run that "
+        "saw them (counter_history).",
+        "sql": """with seen as (
+  select artifact_id, downloads, seen_at,
+         first_value(downloads) over runs as first_downloads,
+         first_value(seen_at) over runs as first_seen,
+         row_number() over (partition by artifact_id order by run_id desc) as newest
+    from counter_history
+  window runs as (partition by artifact_id order by run_id)
+)
+select artifact_id, first_seen, first_downloads, seen_at as last_seen, downloads as last_downloads,
+       downloads - first_downloads as gained,
+       round(100.0 * (downloads - first_downloads) / max(first_downloads, 1), 1) as percent
+  from seen
+ where newest = 1 and seen_at > first_seen
+ order by gained desc, artifact_id
+ limit 100""",
+    },
+    "trained_on": {
+        "title": "Models trained on a dataset",
+        "description": "Models that declare a dataset as training data (e.g. squad or datasets/rajpurkar/squad), "
+        "as written or as the match graph resolved it, most downloaded first.",
+        "sql": """select a.id, a.task, a.downloads, a.likes, s.overall
+  from artifacts a
+  left join scores s on s.artifact_id = a.id
+ where a.kind = 'model' and (
+   exists (select 1 from edges e where e.source = a.id and e.kind = 'trained_on'
+            and e.target in (:dataset, 'datasets/' || :dataset))
+   or exists (select 1 from json_each(coalesce(a.datasets, '[]')) d
+               where d.value in (:dataset, substr(:dataset, 10)))
+ )
+ order by a.downloads desc, a.id
+ limit 1000""",
+    },
+}
+
+
+def view_columns(name: str) -> dict[str, str]:
+    """What each column of a view holds: a column taken from a table is described as that table describes it."""
+    if name == "artifact_list":
+        described = {c: SCHEMA[t]["columns"][c][1] for t, columns in ARTIFACT_LIST.items() for c in columns}
+    else:
+        described = {c: d for c, (_, d) in SCHEMA["comparisons"]["columns"].items()}
+    return described | VIEW_DESCRIPTIONS[name][1]
+
+
+def datasette_metadata(database: str) -> dict:
+    """Datasette metadata for a database file named `database`, made from the schema so it cannot drift:
+    every table, view and full-text index with every column described, facets and canned queries."""
+    tables = {}
+    for name, spec in SCHEMA.items():
+        tables[name] = {"description": spec["description"], "columns": {c: d for c, (_, d) in spec["columns"].items()}}
+        if "sort_desc" in spec:
+            tables[name]["sort_desc"] = spec["sort_desc"]
+    for name in VIEWS:
+        tables[name] = {"description": VIEW_DESCRIPTIONS[name][0], "columns": view_columns(name)}
+    for name, description in FTS_DESCRIPTIONS.items():
+        table = "cards" if name == "cards_fts" else "artifacts"  # search_fts indexes artifacts' columns
+        columns = {c: SCHEMA[table]["columns"][c][1] for c in FTS_COLUMNS[table]}
+        tables[name] = {"description": description, "columns": columns, "hidden": True}
+    for name, facets in FACETS.items():
+        tables[name]["facets"] = facets
+    tables["artifact_list"]["sort_desc"] = "downloads"
+    return {
+        "title": "hubcrawl",
+        "description": "Hugging Face Hub models and datasets: normalized fields, capabilities with evidence, "
+        "scores and comparison records.",
+        "databases": {database: {"tables": tables, "queries": QUERIES}},
+    }

@@ -146,7 +146,7 @@ class RunLedger:
             report = run_report(self.crawler)
             status, message = run_outcome(
                 [reason],
-                fatal=report.fatal,
+                fatal=report.fatal or getattr(spider, "argument_error", None),
                 listing_pages=counts.get("listing_pages", 0),
                 items=counts.get("items", 0),
                 listing_error=report.listing_error,

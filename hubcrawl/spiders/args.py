@@ -28,11 +28,14 @@ class CrawlArgs:
     full: bool = False  # the whole listing, every card (or page) fetched again
     counters: bool = False  # only downloads and likes, from the listing
     kind: str | None = None  # pages spider: only models or only datasets
+    job: str | None = None  # scrapyd's job id (its `_job` argument), kept in the run's ledger to find the job's log
 
     @classmethod
     def parse(cls, **raw) -> CrawlArgs:
         """From `-a` strings or CLI values (lists, ints and booleans pass through); `filter` is
         the Hub's (and Scrapy users') name for `filters`."""
+        if "_job" in raw:
+            raw["job"] = raw.pop("_job")
         unknown = set(raw) - {f.name for f in fields(cls)} - {"filter"}
         if unknown:
             raise ArgumentError(f"unknown argument: {', '.join(sorted(unknown))}")
@@ -51,6 +54,7 @@ class CrawlArgs:
         full=None,
         counters=None,
         kind=None,
+        job=None,
     ) -> CrawlArgs:
         args = cls(
             search=text(search),
@@ -61,6 +65,7 @@ class CrawlArgs:
             full=flag("full", full),
             counters=flag("counters", counters),
             kind=text(kind),
+            job=text(job),
         )
         if args.kind not in (None, *KINDS):
             raise ArgumentError(f"kind must be one of {', '.join(KINDS)}, got {args.kind!r}")

@@ -25,6 +25,12 @@ def test_scrapy_strings_and_cli_values_give_the_same_arguments():
     }
 
 
+def test_scrapyds_job_id_is_taken_and_kept_in_the_ledger():
+    args = CrawlArgs.parse(_job="6487ec79947edab326d6db28a2d86511e8247444", limit="3")
+    assert args.job == "6487ec79947edab326d6db28a2d86511e8247444"
+    assert args.ledger() == {"limit": 3, "job": "6487ec79947edab326d6db28a2d86511e8247444"}
+
+
 @pytest.mark.parametrize(
     "raw, message",
     [

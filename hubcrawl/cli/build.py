@@ -175,7 +175,7 @@ def compare(identifiers, compare_all, per_artifact, fmt, db):
     if fmt == "html":
         from hubcrawl.crawler.render import render_compare
 
-        emit(render_compare(record), data=True)
+        emit(render_compare(record, hub_endpoint()), data=True)
     else:
         emit(json_text(record) if fmt == "json" else render_markdown(record))
 

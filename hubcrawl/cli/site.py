@@ -25,30 +25,50 @@ from hubcrawl.db import comparison_records, get_artifact, open_readonly, ranked_
 @db_option
 @one_line_errors
 def site(out_dir, limit, db):
-    """Render artifact pages and their stored comparison records as a static HTML site in OUT_DIR."""
+    """Render artifact pages and their stored comparison records as a static HTML site in OUT_DIR; pages of
+    an earlier run that this one does not write are removed."""
     from hubcrawl.crawler.render import page_file, render_artifact, render_compare, render_index
-    from hubcrawl.crawler.views import artifact_view
+    from hubcrawl.crawler.views import artifact_page_view
 
     database = open_readonly(db_path(db))
     top = ranked_artifacts(database, limit)
     if not top:
         raise click.ClickException("no scored artifacts: run `hubcrawl rank` first")
+    endpoint = hub_endpoint()
     folders = {name: site_folder(out_dir / name) for name in ("artifacts", "compare")}
-    records = comparison_records(database, [a["id"] for a in top])
+    pages = {a["id"]: page_file(a["id"]) for a in top}
+    written = {name: set() for name in folders}
+    records = comparison_records(database, list(pages))
     by_artifact = {}
     for row in records:
         record = row["record"]
         name = page_file(f"{record['a']['id']}--{record['b']['id']}")
-        write_page(folders["compare"] / name, render_compare(record))
+        write_page(folders["compare"] / name, render_compare(record, endpoint, pages, root="../"))
+        written["compare"].add(name)
         for side in ("a", "b"):
             by_artifact.setdefault(record[side]["id"], []).append({"file": name, "title": record["title"]})
-    endpoint = hub_endpoint()
     for a in top:
-        a["file"] = page_file(a["id"])
-        view = artifact_view(database, get_artifact(database, a["id"]), endpoint)
-        write_page(folders["artifacts"] / a["file"], render_artifact(view, by_artifact.get(a["id"], [])))
+        a["file"] = pages[a["id"]]
+        view = artifact_page_view(database, get_artifact(database, a["id"]), endpoint)
+        write_page(folders["artifacts"] / a["file"], render_artifact(view, by_artifact.get(a["id"], []), pages))
+        written["artifacts"].add(a["file"])
     write_page(site_folder(out_dir) / "index.html", render_index("hubcrawl: artifacts by score", top))
-    emit(f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}")
+    removed = sum(remove_stale_pages(folders[name], written[name]) for name in folders)
+    emit(
+        f"wrote {len(top)} artifact pages and {len(records)} comparison pages to {out_dir}"
+        + (f"; removed {removed} pages of an earlier run" if removed else "")
+    )
+
+
+def remove_stale_pages(folder: Path, written: set[str]) -> int:
+    """Remove the pages in one of the site's folders that this run did not write (only `.html` files)."""
+    stale = [path for path in folder.glob("*.html") if path.name not in written]
+    for path in stale:
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise click.ClickException(f"cannot remove {path}: {exc.strerror}") from None
+    return len(stale)
 
 
 def site_folder(path: Path) -> Path:

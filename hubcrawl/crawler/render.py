@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hubcrawl.crawler.capabilities import human_count
-from hubcrawl.crawler.compare import PART_LABELS
+from hubcrawl.crawler.compare import PART_LABELS, WORDS
+from hubcrawl.crawler.items import URL_PREFIX
 from hubcrawl.crawler.ranking import PARTS
 
 ENV = Environment(loader=PackageLoader("hubcrawl.crawler", "templates"), autoescape=select_autoescape(["html"]))
@@ -30,27 +32,170 @@ def page_file(key: str) -> str:
     return f"{readable}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.html"
 
 
-def render_compare(record: dict) -> str:
+def hub_url(endpoint: str, side: dict) -> str:
+    return f"{endpoint}/{URL_PREFIX[side['kind']]}{side['repo_id']}"
+
+
+def page_link(artifact_id: str, pages: dict[str, str], root: str | None) -> str | None:
+    """The site's page of an artifact, relative to the page linking to it; None when the site has none."""
+    return f"{root}artifacts/{pages[artifact_id]}" if root is not None and artifact_id in pages else None
+
+
+def render_compare(record: dict, endpoint: str, pages: dict[str, str] | None = None, root: str | None = None) -> str:
+    """A comparison page: standalone (`compare --format html`, `root` None) it links to the Hub; in the site it
+    links to the index and to both artifacts' pages as well."""
     # Score rows by their part's key (records made before rows carried one: by its label).
     by_label = {label: key for key, label in PART_LABELS.items()}
     values = {f.get("key") or by_label.get(f["name"]): f for f in record["features"]}
     sides = []
     for index, side in enumerate(("a", "b")):
         scores = {p["key"]: values[p["key"]][f"{side}_value"] for p in CHART_PARTS}
-        sides.append({"name": record[side]["repo_id"], "color": COLORS[index], "scores": scores})
-    return ENV.get_template("compare.html").render(title=record["title"], record=record, parts=CHART_PARTS, sides=sides)
+        sides.append(
+            {
+                "key": side,
+                "name": record[side]["repo_id"],
+                "color": COLORS[index],
+                "scores": scores,
+                "hub": hub_url(endpoint, record[side]),
+                "page": page_link(record[side]["id"], pages or {}, root),
+            }
+        )
+    return ENV.get_template("compare.html").render(
+        title=record["title"], record=record, parts=CHART_PARTS, sides=sides, root=root
+    )
 
 
-def render_artifact(view: dict, comparisons: list[dict], root: str = "../") -> str:
+def render_artifact(view: dict, comparisons: list[dict], pages: dict[str, str], root: str = "../") -> str:
+    """An artifact page of the site: score and its parts, fields, downloads over the crawl runs, lineage,
+    capabilities with their evidence, reported results and the comparisons it is in."""
     scores = {p["key"]: view["scores"].get(p["key"]) or 0 for p in CHART_PARTS}
     sides = [{"name": view["repo_id"], "color": COLORS[0], "scores": scores}]
+    fields = [
+        (label, field_text(key, view[key])) for key, label in ARTIFACT_FIELDS if view.get(key) not in (None, "", [], {})
+    ]
     return ENV.get_template("artifact.html").render(
-        title=view["repo_id"], view=view, parts=CHART_PARTS, sides=sides, comparisons=comparisons, root=root
+        title=view["repo_id"],
+        view=view,
+        fields=fields,
+        parts=CHART_PARTS,
+        sides=sides,
+        trend=trend_chart(view["history"]),
+        lineage=lineage_graph(view, pages, root),
+        comparisons=comparisons,
+        root=root,
     )
 
 
 def render_index(title: str, artifacts: list[dict]) -> str:
-    return ENV.get_template("index.html").render(title=title, artifacts=artifacts)
+    """The site's index: artifacts grouped by kind, then by task (the largest groups first), best score first."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for a in artifacts:
+        groups.setdefault((a["kind"], a["task"] or "no task declared"), []).append(a)
+    kinds = []
+    for kind in ("model", "dataset"):
+        tasks = sorted(((t, rows) for (k, t), rows in groups.items() if k == kind), key=lambda g: (-len(g[1]), g[0]))
+        if tasks:
+            kinds.append({"kind": kind, "label": f"{kind.capitalize()}s", "tasks": tasks})
+    return ENV.get_template("index.html").render(title=title, kinds=kinds, total=len(artifacts), root="")
+
+
+# The artifact page's field table: (view key, label), in reading order.
+ARTIFACT_FIELDS = (
+    ("license", "Licence"),
+    ("pricing", "Pricing"),
+    ("tasks", "Tasks"),
+    ("parameters", "Parameters"),
+    ("rows", "Rows"),
+    ("context_length", "Context length"),
+    ("formats", "Formats"),
+    ("libraries", "Libraries"),
+    ("languages", "Languages"),
+    ("base_models", "Base models"),
+    ("datasets", "Training data"),
+    ("downloads", "Downloads (30 days)"),
+    ("likes", "Likes"),
+    ("last_modified", "Last updated"),
+    ("times_matched", "Times matched"),
+)
+TREND = {"width": 420, "height": 160, "left": 44, "right": 16, "top": 12, "bottom": 28}
+
+
+def trend_chart(history: list[dict]) -> dict | None:
+    """Points of the downloads-over-time chart (30-day downloads as each crawl run saw them), placed by time,
+    from a zero baseline so that a small change looks small; None without any observation."""
+    seen = [(datetime.fromisoformat(h["seen_at"]), h["downloads"]) for h in history if h["downloads"] is not None]
+    if not seen:
+        return None
+    g = TREND
+    plot_w, plot_h = g["width"] - g["left"] - g["right"], g["height"] - g["top"] - g["bottom"]
+    first, last = seen[0][0], seen[-1][0]
+    span = (last - first).total_seconds()
+    top = max(d for _, d in seen) or 1
+    points = []
+    for when, downloads in seen:
+        x = g["left"] + (plot_w * (when - first).total_seconds() / span if span else plot_w / 2)
+        y = g["top"] + plot_h * (1 - downloads / top)
+        points.append({"x": round(x, 1), "y": round(y, 1), "label": f"{when:%Y-%m-%d %H:%M}: {downloads:,}"})
+    runs = WORDS.plural("crawl run", len(seen))
+    caption = (
+        f"30-day downloads as {len(seen)} {runs} saw them, from {human_count(seen[0][1])} on {first:%Y-%m-%d} "
+        f"to {human_count(seen[-1][1])} on {last:%Y-%m-%d}."
+        if len(seen) > 1
+        else f"One crawl run has seen it so far ({human_count(seen[0][1])} on {first:%Y-%m-%d}): "
+        "each later run adds a point."
+    )
+    return g | {
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "top_label": human_count(top),
+        # Runs of one day are told apart by their time.
+        "first_label": f"{first:%Y-%m-%d}" if first.date() != last.date() else f"{first:%H:%M}",
+        "last_label": f"{last:%Y-%m-%d}" if first.date() != last.date() else f"{last:%H:%M}",
+        "bottom_y": g["height"] - g["bottom"],
+        "caption": caption,
+    }
+
+
+LINEAGE = {"width": 400, "node_w": 190, "node_h": 24, "row": 30, "label_h": 20, "gap": 20, "centre_w": 260}
+
+
+def lineage_graph(view: dict, pages: dict[str, str], root: str) -> dict | None:
+    """Boxes and lines of the lineage graph, top to bottom (narrow enough for a phone): what the artifact was
+    made from, the artifact, what was made from it; two boxes a row, each linking to its page in the site,
+    else to the Hub."""
+    lineage = view["lineage"]
+    if not lineage["upstream"] and not lineage["downstream"]:
+        return None
+    g = LINEAGE
+    labels, nodes, y = [], [], 0
+    centre = {"x": (g["width"] - g["centre_w"]) / 2, "name": view["repo_id"]}
+    for side in ("upstream", "downstream"):
+        if side == "downstream":
+            y += g["gap"] if lineage["upstream"] else 0
+            centre["y"] = y
+            y += g["node_h"] + g["gap"] + (8 if lineage["downstream"] else 0)
+        for group in lineage[side]:
+            labels.append({"x": 0, "y": y + 14, "text": group["label"]})
+            y += g["label_h"]
+            for index, node in enumerate(group["nodes"]):
+                x = 0 if index % 2 == 0 else g["width"] - g["node_w"]
+                link = page_link(node["id"], pages, root) or node["url"]
+                nodes.append({"x": x, "y": y, "side": side, "link": link, "name": node["repo_id"]})
+                if index % 2 == 1 or index == len(group["nodes"]) - 1:
+                    y += g["row"]
+        if side == "upstream" and lineage["upstream"]:
+            y += 8
+    mid = g["width"] / 2
+    lines = [
+        {
+            "x1": node["x"] + g["node_w"] / 2,
+            "y1": node["y"] + (g["node_h"] if node["side"] == "upstream" else 0),
+            "x2": mid,
+            "y2": centre["y"] + (0 if node["side"] == "upstream" else g["node_h"]),
+        }
+        for node in nodes
+    ]
+    return g | {"height": y, "labels": labels, "nodes": nodes, "centre": centre, "lines": lines}
 
 
 # Counts shown with their size word as well as their digits in `hubcrawl show`.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hubcrawl.crawler.items import URL_PREFIX
 from hubcrawl.crawler.ranking import PARTS
-from hubcrawl.db import eval_rows, get_capabilities, get_scores, times_matched
+from hubcrawl.db import counter_history, eval_rows, get_capabilities, get_scores, lineage_edges, times_matched
 
 SCORE_KEYS = ("overall", *PARTS)
 LIST_COLUMNS = (
@@ -54,4 +54,37 @@ def artifact_view(database, artifact: dict, endpoint: str) -> dict:
         scores=get_scores(database, artifact["id"]) or dict.fromkeys(SCORE_KEYS),
         times_matched=times_matched(database, artifact["id"]),
     )
+    return view
+
+
+# The lineage graph's groups: an edge kind seen from this artifact (outgoing: it points at the other end).
+LINEAGE_GROUPS = {
+    ("fine_tuned_from", True): "Built on",
+    ("trained_on", True): "Trained on",
+    ("evaluated_on", True): "Evaluated on",
+    ("fine_tuned_from", False): "Built on it",
+    ("trained_on", False): "Trained on it",
+    ("evaluated_on", False): "Evaluated on it",
+}
+
+
+def artifact_page_view(database, artifact: dict, endpoint: str) -> dict:
+    """The site's artifact page: the `show` view, its counters over the crawl runs, and its lineage grouped
+    upstream (what it was made from) and downstream (what was made from it)."""
+    view = artifact_view(database, artifact, endpoint)
+    view["history"] = counter_history(database, artifact["id"])
+    nodes: dict[tuple[str, bool], list[dict]] = {}
+    for edge in lineage_edges(database, artifact["id"]):
+        url = f"{endpoint}/{URL_PREFIX[edge['other_kind']]}{edge['repo_id']}"
+        nodes.setdefault((edge["kind"], bool(edge["outgoing"])), []).append(
+            {"id": edge["id"], "repo_id": edge["repo_id"], "url": url}
+        )
+    view["lineage"] = {
+        side: [
+            {"label": label, "nodes": nodes[key]}
+            for key, label in LINEAGE_GROUPS.items()
+            if key in nodes and key[1] == outgoing
+        ]
+        for side, outgoing in (("upstream", True), ("downstream", False))
+    }
     return view

@@ -306,9 +306,30 @@ def export_rows(db: sqlite_utils.Database, table: str, decode_json: bool):
 
 def ranked_artifacts(db: sqlite_utils.Database, limit: int) -> list[dict]:
     """The best-scored artifacts first (for the static site's index)."""
-    sql = """select a.id, a.kind, a.repo_id, a.task, s.overall from artifacts a join scores s on s.artifact_id = a.id
-             order by s.overall desc, a.id limit ?"""
+    sql = """select a.id, a.kind, a.repo_id, a.task, a.downloads, a.license, s.overall
+               from artifacts a join scores s on s.artifact_id = a.id
+              order by s.overall desc, a.id limit ?"""
     return [dict(r) for r in db.query(sql, [limit])]
+
+
+def counter_history(db: sqlite_utils.Database, artifact_id: str) -> list[dict]:
+    """What each crawl run saw of an artifact's downloads and likes, oldest first."""
+    sql = """select run_id, seen_at, downloads, downloads_all_time, likes from counter_history
+              where artifact_id = ? order by run_id"""
+    return [dict(r) for r in db.query(sql, [artifact_id])]
+
+
+def lineage_edges(db: sqlite_utils.Database, artifact_id: str, per_kind: int = 12) -> list[dict]:
+    """The artifact's lineage in the match graph (every edge but `similar`), both directions: what it was
+    fine-tuned from, trained and evaluated on, and what was made from it; the most downloaded first, at most
+    `per_kind` per kind and direction."""
+    sql = """select * from (
+               select e.kind, e.source = :id as outgoing, o.id, o.repo_id, o.kind as other_kind, o.downloads,
+                      row_number() over (partition by e.kind, e.source = :id order by o.downloads desc, o.id) as n
+                 from edges e join artifacts o on o.id = case when e.source = :id then e.target else e.source end
+                where (e.source = :id or e.target = :id) and e.kind != 'similar')
+              where n <= :per_kind order by kind, outgoing desc, n"""
+    return [dict(r) for r in db.query(sql, {"id": artifact_id, "per_kind": per_kind})]
 
 
 def comparison_records(db: sqlite_utils.Database, artifact_ids: list[str]) -> list[dict]:

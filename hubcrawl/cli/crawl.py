@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import click
 
-from hubcrawl.cli.options import db_option, one_line_errors
-from hubcrawl.cli.output import emit
+from hubcrawl.cli.options import db_option, format_option, one_line_errors
+from hubcrawl.cli.output import emit, json_text
 from hubcrawl.crawler.config import db_path, hub_budgets, hub_endpoint
 from hubcrawl.crawler.items import parse_identifier, split_artifact_key
 from hubcrawl.crawler.runlock import CrawlLocked
@@ -24,6 +24,8 @@ SPIDERS = {
 # `all` in order: the listings side by side; then the details pass and the pages, which visit what they stored.
 STAGES = (("models", "datasets"), ("details",), ("pages",))
 SKIPPABLE = ("details", "pages")
+# Scrapy's log level by verbosity: warnings by default, -v INFO, -vv DEBUG; -q (the last) errors only.
+LOG_LEVELS = ("WARNING", "INFO", "DEBUG", "ERROR")
 
 
 @click.command()
@@ -41,9 +43,12 @@ SKIPPABLE = ("details", "pages")
 @click.option(
     "--skip", type=click.Choice(SKIPPABLE), multiple=True, help="With `all`: leave out the details pass or the pages."
 )
+@click.option("-v", "--verbose", count=True, help="Scrapy's log on stderr: -v its INFO lines, -vv DEBUG too.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no warnings: errors and the summary only.")
+@format_option()
 @db_option
 @one_line_errors
-def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip, db):
+def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip, verbose, quiet, fmt, db):
     """One crawl run: list repos, fetch their cards (and config files and pages), store them; prints
     progress and a summary.
 
@@ -84,10 +89,12 @@ def crawl(what, search, author, filters, ids, limit, full, counters, wait, skip,
             arguments=args.ledger(),
             wait=wait,
             on_wait=lambda: click.echo(f"waiting for the crawl that holds {db_path(db)} to finish…", err=True),
+            settings={"LOG_LEVEL": LOG_LEVELS[-1 if quiet else min(verbose, 2)], "HUBCRAWL_PROGRESS": not quiet},
         )
     except CrawlLocked as exc:
         raise click.ClickException(str(exc)) from None
-    emit(summary_line(run, time.monotonic() - started))
+    seconds = time.monotonic() - started
+    emit(json_text(run_summary(run, seconds)) if fmt == "json" else summary_line(run, seconds))
     if run["status"] == "failed":
         raise click.ClickException(run["message"])
     if run["status"] == "interrupted":
@@ -112,6 +119,11 @@ def spider_arguments(name: str, what: str, args: CrawlArgs) -> CrawlArgs | None:
         mine = tuple(repo_id for kind, repo_id in keys if what != "all" or (kind == "dataset") == (name == "datasets"))
         return CrawlArgs(ids=mine, limit=args.limit) if mine else None
     return replace(args, ids=())
+
+
+def run_summary(run: dict, seconds: float) -> dict:
+    """`--format json`: the run's row as `hubcrawl runs` has it, with its duration and rate."""
+    return run | {"seconds": round(seconds, 1), "repos_per_second": round((run["items"] or 0) / max(seconds, 1e-6), 1)}
 
 
 def summary_line(run: dict, seconds: float) -> str:

@@ -1,8 +1,9 @@
-"""Scrapy extensions: the progress line (the run ledger is in `runs.py`)."""
+"""Scrapy extensions: progress (the run ledger is in `runs.py`)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 
@@ -15,24 +16,33 @@ logger = logging.getLogger("hubcrawl")
 
 
 class HubProgress:
-    """A progress line every HUBCRAWL_PROGRESS_INTERVAL seconds (repos, cards, rate, errors, budget left).
+    """What a spider has done so far (repos, cards, rate, errors, budget left; a percentage and ETA when the
+    spider knows how much there is: a limit, ids, the details or pages due).
 
-    Under `hubcrawl crawl` it is one live line on a terminal, rewritten in place; when stderr is not a
-    terminal (cron, systemd) a plain line every HUBCRAWL_PROGRESS_LOG_INTERVAL seconds, so a log shows a
-    long run moving without filling up. An ad-hoc `scrapy crawl` logs it.
+    Under `hubcrawl crawl` on a terminal each spider has its own tqdm bar, refreshed every second, so two spiders
+    side by side never overwrite each other; when stderr is not a terminal (cron, systemd) a plain line every
+    HUBCRAWL_PROGRESS_LOG_INTERVAL seconds, so a log shows a long run moving without filling up; each spider's
+    last state ends it either way. An ad-hoc `scrapy crawl` logs a line every HUBCRAWL_PROGRESS_INTERVAL seconds.
+    HUBCRAWL_PROGRESS = False (`hubcrawl crawl -q`) shows nothing.
     """
+
+    bars_in_use: set[int] = set()  # terminal lines taken by the bars of spiders running in this process
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_INTERVAL")
-        self.to_stderr = crawler.settings.getbool("HUBCRAWL_PROGRESS_STDERR")
-        self.live = self.to_stderr and sys.stderr.isatty()
-        self.log_interval = crawler.settings.getfloat("HUBCRAWL_PROGRESS_LOG_INTERVAL")
+        settings = crawler.settings
+        self.enabled = settings.getbool("HUBCRAWL_PROGRESS")
+        self.to_stderr = settings.getbool("HUBCRAWL_PROGRESS_STDERR")
+        self.live = self.to_stderr and terminal_width(sys.stderr) > 0
+        self.interval = 1.0 if self.live else settings.getfloat("HUBCRAWL_PROGRESS_INTERVAL")
+        self.log_interval = settings.getfloat("HUBCRAWL_PROGRESS_LOG_INTERVAL")
         self.last_logged = time.monotonic()
         self.loop = None
+        self.bar = None
         self.started = time.monotonic()
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        if self.enabled:
+            crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+            crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -40,6 +50,14 @@ class HubProgress:
 
     def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
+        if self.live:
+            from tqdm import tqdm
+
+            position = min(set(range(len(self.bars_in_use) + 1)) - self.bars_in_use)
+            self.bars_in_use.add(position)
+            self.bar = tqdm(
+                desc=f"[{spider.name}]", unit=" repos", position=position, file=sys.stderr, dynamic_ncols=True
+            )
         if self.interval > 0:
             self.loop = task.LoopingCall(self.report, spider)
             self.loop.start(self.interval, now=False)
@@ -51,27 +69,62 @@ class HubProgress:
 
     def report(self, spider, final: bool = False) -> None:
         stats = self.crawler.stats.get_stats()
-        counts, errors = run_counts(stats)
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        done = stats.get("item_scraped_count", 0)
-        line = (
-            f"[{spider.name}] {'done: ' if final else ''}{stats.get('hubcrawl/repos_listed', 0)} listed, "
-            f"{counts['cards']} cards, {counts['pages']} pages, {done} done, {sum(errors.values())} errors, "
-            f"{counts['requests']} requests, {done / elapsed:.1f} repos/s"
-        )
-        if stats.get("hubcrawl/status_429"):
-            line += f", {stats['hubcrawl/status_429']} x 429"
-        left = [
-            f"{b} {stats[f'hubcrawl/budget/{b}/remaining']}"
-            for b in ("api", "resolvers", "pages")
-            if f"hubcrawl/budget/{b}/remaining" in stats
-        ]
-        if left:
-            line += f"; budget left: {', '.join(left)}"
-        if self.live:
-            print(f"\r\033[K{line}", end="\n" if final else "", file=sys.stderr, flush=True)
-        elif not self.to_stderr:
+        done, expected = stats.get("item_scraped_count", 0), stats.get("hubcrawl/expected")
+        if self.bar is not None:
+            self.bar.total = expected
+            self.bar.n = done
+            self.bar.set_postfix_str(progress_details(stats), refresh=True)
+            if final:
+                self.bar.close()
+                self.bars_in_use.discard(self.bar.pos)
+                self.bar = None
+            return
+        line = progress_line(spider.name, stats, time.monotonic() - self.started, final)
+        if not self.to_stderr:
             logger.info(line)
         elif final or time.monotonic() - self.last_logged >= self.log_interval:
             self.last_logged = time.monotonic()
             print(line, file=sys.stderr, flush=True)
+
+
+def progress_details(stats: dict) -> str:
+    """Cards, pages, errors, requests, 429s and the budget left, as the Hub's RateLimit headers said."""
+    counts, errors = run_counts(stats)
+    details = (
+        f"{stats.get('hubcrawl/repos_listed', 0)} listed, {counts['cards']} cards, {counts['pages']} pages, "
+        f"{sum(errors.values())} errors, {counts['requests']} requests"
+    )
+    if stats.get("hubcrawl/status_429"):
+        details += f", {stats['hubcrawl/status_429']} x 429"
+    left = [
+        f"{b} {stats[f'hubcrawl/budget/{b}/remaining']}"
+        for b in ("api", "resolvers", "pages")
+        if f"hubcrawl/budget/{b}/remaining" in stats
+    ]
+    return details + (f"; budget left: {', '.join(left)}" if left else "")
+
+
+def progress_line(name: str, stats: dict, seconds: float, final: bool) -> str:
+    """One plain line: `[models] 1200 of 5000 done (24%, about 3m10s left), …, 120.0 repos/s`."""
+    done, expected = stats.get("item_scraped_count", 0), stats.get("hubcrawl/expected")
+    rate = done / max(seconds, 1e-6)
+    share = f"{done} done" if not expected else f"{done} of {expected} done"
+    if expected and not final:
+        left = f", about {duration(max(expected - done, 0) / rate)} left" if rate > 0 else ""
+        share += f" ({min(100, 100 * done // expected)}%{left})"
+    return f"[{name}] {'finished: ' if final else ''}{share}, {progress_details(stats)}, {rate:.1f} repos/s"
+
+
+def duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def terminal_width(stream) -> int:
+    """Columns of the terminal behind `stream`; 0 when it is not one (or one without a size, where a bar
+    would draw nothing)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else 0
+    except (OSError, ValueError):
+        return 0

@@ -195,11 +195,13 @@ def run_crawl(
     arguments: dict,
     wait: bool,
     on_wait=None,
+    settings: dict | None = None,
 ) -> dict:
     """One crawl run of several spiders in one process: take the lock, open the run's row, crawl the
     stages in order (the spiders of a stage side by side; a stage starts once every spider before it
     finished, since it visits what they stored), and close the row with the one status rule.
-    Each stage is {spider name: (spider class path, its arguments)}. Returns the finished run row.
+    Each stage is {spider name: (spider class path, its arguments)}; `settings` override Scrapy's (log level,
+    progress). Returns the finished run row.
     Raises CrawlLocked when another crawl holds the database (with `wait`, `on_wait` is called before waiting)."""
     database = open_db(path, create=True)
     try:
@@ -211,7 +213,7 @@ def run_crawl(
         interrupt_stale_runs(database, now_iso())  # we hold the lock: a run still "running" was killed
         names = [name for stage in stages for name in stage]
         run_id = start_run(database, spiders=names, endpoint=endpoint, arguments=arguments, started_at=now_iso())
-        crawlers = crawl_in_order(path, run_id, stages)
+        crawlers = crawl_in_order(path, run_id, stages, settings or {})
         reports = [run_report(c) for c in crawlers]
         run = get_run(database, run_id)
         status, message = run_outcome(
@@ -228,7 +230,7 @@ def run_crawl(
         lock.release()
 
 
-def crawl_in_order(path: str, run_id: int, stages: list[dict[str, tuple[str, object]]]) -> list:
+def crawl_in_order(path: str, run_id: int, stages: list[dict[str, tuple[str, object]]], overrides: dict) -> list:
     """Run the stages' spiders in one reactor, stage after stage, the next only if every spider so far
     finished. SIGTERM / Ctrl-C stop the crawlers gracefully. Returns the crawlers that were made."""
     if not stages:
@@ -242,7 +244,8 @@ def crawl_in_order(path: str, run_id: int, stages: list[dict[str, tuple[str, obj
     if settings.get("BOT_NAME") != "hubcrawl":  # run outside the repository (no scrapy.cfg in sight)
         settings.setmodule("hubcrawl.crawler.settings", priority="project")
     settings.setdict(
-        {"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True, "LOG_LEVEL": "WARNING"},
+        {"HUBCRAWL_DB": path, "HUBCRAWL_RUN_ID": run_id, "HUBCRAWL_PROGRESS_STDERR": True, "LOG_LEVEL": "WARNING"}
+        | overrides,
         priority="cmdline",
     )
     process = CrawlerProcess(settings)

@@ -43,6 +43,9 @@ META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 RETRY_TIMES = 4
 # 429 is not here: HubBudgetMiddleware waits for the window to reset, then retries.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# A request that still fails after its retries is recorded on its artifact with a stable error kind and counted in
+# the run's summary: not an ERROR line in every cron log.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "hubcrawl.crawler.middlewares.HubAuthMiddleware": 350,
@@ -64,7 +67,8 @@ HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
 # Processes that parse and derive fresh cards beside the crawl (a third of a repo's CPU): -1 is one per core
 # besides the crawl's own (at most 4), 0 does it in the crawl process.
 HUBCRAWL_NORMALIZE_WORKERS = -1
-HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
+HUBCRAWL_PROGRESS = True  # False (`hubcrawl crawl -q`): no progress at all
+HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines in the log (`scrapy crawl`)
 HUBCRAWL_PROGRESS_LOG_INTERVAL = 60.0  # seconds between progress lines when stderr is not a terminal (cron, systemd)
 HUBCRAWL_LEDGER_INTERVAL = 5.0  # seconds between updates of the run's row in crawl_runs
 HUBCRAWL_MAX_429_RETRIES = 8

@@ -31,7 +31,9 @@ class DetailsSpider(HubBase):
             state.close()
 
     async def start(self):
-        for target in self.targets():
+        targets = self.targets()
+        self.crawler.stats.set_value("hubcrawl/expected", sum(len(t["paths"]) for t in targets))
+        for target in targets:
             for path in target["paths"]:
                 url = f"{self.endpoint}/{quote_path(target['repo_id'])}/resolve/{quote_path(target['sha'])}/{path}"
                 yield scrapy.Request(

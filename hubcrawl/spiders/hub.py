@@ -80,6 +80,7 @@ class HubSpider(HubBase):
         if not (self.args.full or self.args.counters or self.args.ids):
             self.watermark = self.state.stop_mark(self.state_key())  # incremental: stop where the last pass began
         if self.args.ids:
+            self.crawler.stats.set_value("hubcrawl/expected", len(self.args.ids[: self.args.limit]))
             for repo_id in self.args.ids[: self.args.limit]:
                 yield scrapy.Request(
                     self.info_url(repo_id),
@@ -90,6 +91,8 @@ class HubSpider(HubBase):
                     dont_filter=True,  # a redirect back to the same URL must not be dropped unseen
                 )
         else:
+            if self.args.limit:  # at most: the listing may hold fewer
+                self.crawler.stats.set_value("hubcrawl/expected", self.args.limit)
             yield self.listing_request(self.listing_url())
 
     def state_key(self) -> str:

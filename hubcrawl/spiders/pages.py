@@ -31,7 +31,9 @@ class PagesSpider(HubBase):
             state.close()
 
     async def start(self):
-        for kind, repo_id in self.targets():
+        targets = self.targets()
+        self.crawler.stats.set_value("hubcrawl/expected", len(targets))
+        for kind, repo_id in targets:
             yield scrapy.Request(
                 f"{self.endpoint}/{URL_PREFIX[kind]}{quote_path(repo_id)}",
                 callback=self.parse_page,

@@ -3,16 +3,20 @@ SQLite file, against the Hub stand-in on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from tests.conftest import REPO_ROOT, hubcrawl, run_command
+from tests.conftest import REPO_ROOT, hubcrawl, run_command, stand_in_env
 from tests.hubstub import Faults, Repo, StubHub, make_hub
 
 # What each awkward repo of the stand-in must leave on its artifact row.
@@ -339,37 +343,75 @@ def test_a_bare_id_naming_both_kinds_is_an_error(db_file):
     assert names == {"both__same", "datasets__both__same"}
 
 
-def test_progress_is_a_live_line_on_a_terminal_and_plain_lines_otherwise(small_hub, db_file):
-    import os
+def on_a_terminal(endpoint: str, db: Path, *args: str) -> tuple[int, str]:
+    """`hubcrawl crawl ARGS` with stderr on a pseudo-terminal of 160 columns: its exit status and what it drew."""
+    import fcntl
     import pty
-    import subprocess
-
-    logged = hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file)
-    # Not a terminal (cron, systemd): plain lines, a minute apart, and the spider's last state; no escapes.
-    assert logged.code == 0 and re.search(r"^\[datasets\] done: \d+ listed", logged.stderr, re.M)
-    assert "\x1b" not in logged.stderr and "\r" not in logged.stderr
-    assert logged.stdout.startswith("run 1 finished")
+    import struct
+    import termios
 
     main, secondary = pty.openpty()
-    with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as limited:
-        env = dict(os.environ, HF_ENDPOINT=limited.url, HUBCRAWL_DB=str(db_file.with_name("tty.db")))
-        proc = subprocess.run(
-            [sys.executable, "-m", "hubcrawl", "crawl", "datasets"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=secondary,
-            text=True,
-            timeout=120,
-        )
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hubcrawl", "crawl", *args],
+        cwd=REPO_ROOT,
+        env=stand_in_env(endpoint, db),
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+    )
     os.close(secondary)
-    terminal = os.read(main, 65536).decode()
+    drawn = b""
+    with contextlib.suppress(OSError):  # EIO once the process has closed its end
+        while chunk := os.read(main, 65536):
+            drawn += chunk
     os.close(main)
-    assert proc.returncode == 0
-    assert "\r\x1b[K[datasets] done: 41 listed" in terminal  # rewritten in place, then the final state
+    return proc.wait(timeout=120), drawn.decode()
+
+
+def test_progress_is_a_bar_per_spider_on_a_terminal_and_plain_lines_otherwise(small_hub, db_file):
+    logged = hubcrawl("crawl", "datasets", endpoint=small_hub.url, db=db_file)
+    # Not a terminal (cron, systemd): plain lines, a minute apart, and the spider's last state; no escapes.
+    assert logged.code == 0 and re.search(r"^\[datasets\] finished: \d+ done, \d+ listed", logged.stderr, re.M)
+    assert "\x1b" not in logged.stderr and "\r" not in logged.stderr
+    assert logged.stdout.startswith("run 1 finished")
+    # A limit is a known amount: the lines say how much of it is done.
+    limited = hubcrawl("crawl", "models", "--limit", "30", endpoint=small_hub.url, db=db_file)
+    assert re.search(r"^\[models\] finished: 30 of 30 done", limited.stderr, re.M), limited.stderr
+
+    with StubHub(make_hub(0, 40), rate_limits={"api": (1000, 60), "resolvers": (10000, 60)}) as hub:
+        code, drawn = on_a_terminal(hub.url, db_file.with_name("tty.db"), "datasets")
+    assert code == 0
+    assert re.search(r"\r\[datasets\]: 41 repos \[[^]]*41 listed", drawn)  # a bar, redrawn in place
     # What the Hub's RateLimit headers said was left: one listing request spent of 1000, some cards of 10000.
-    left = re.search(r"budget left: api (\d+), resolvers (\d+)", terminal)
+    left = re.search(r"budget left: api (\d+), resolvers (\d+)", drawn)
     assert left and int(left.group(1)) == 999 and 9950 <= int(left.group(2)) < 10000
+
+    # Two spiders side by side: a line each (the second bar is drawn below the first, then the cursor goes back
+    # up), and the details pass after them counts up to what it knows is due, in percent.
+    code, drawn = on_a_terminal(small_hub.url, db_file.with_name("tty2.db"), "--skip", "pages")
+    assert code == 0
+    assert re.search(r"\r\[models\]: \d+ repos", drawn) and re.search(r"\r\[datasets\]: \d+ repos", drawn)
+    assert "\x1b[A" in drawn
+    assert re.search(r"\r\[details\]: 100%\|[^|]*\| (\d+)/\1 ", drawn)
+
+
+def test_quiet_json_summary_and_verbose_log(small_hub, db_file):
+    quiet = hubcrawl("crawl", "models", "--limit", "5", "-q", "--format", "json", endpoint=small_hub.url, db=db_file)
+    assert quiet.code == 0 and quiet.stderr == ""  # no progress, no warnings: a script reads stdout alone
+    summary = json.loads(quiet.stdout)
+    assert summary["status"] == "finished" and summary["items"] == 5 and summary["spiders"] == "models"
+    assert summary["arguments"] == {"limit": 5} and summary["seconds"] > 0
+    assert (
+        summary["id"]
+        == json.loads(hubcrawl("runs", "--format", "json", db=db_file, endpoint=small_hub.url).stdout)[0]["id"]
+    )
+    verbose = hubcrawl("crawl", "models", "--limit", "5", "-v", endpoint=small_hub.url, db=db_file)
+    assert verbose.code == 0 and "[scrapy.core.engine] INFO: Spider opened" in verbose.stderr
+    assert "DEBUG" not in verbose.stderr
+    assert (
+        "DEBUG: Crawled (200)"
+        in hubcrawl("crawl", "models", "--limit", "2", "-vv", endpoint=small_hub.url, db=db_file).stderr
+    )
 
 
 def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(tmp_path):

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from scrapy import signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, NotConfigured
 from twisted.internet import task
 
 from hubcrawl.crawler.clock import now_iso
@@ -64,6 +64,9 @@ def run_counts(stats: dict) -> tuple[dict[str, int], dict[str, int]]:
     return counts, errors
 
 
+STORING_PIPELINE = "hubcrawl.crawler.pipelines.SQLitePipeline"
+
+
 class RunLedger:
     """Records every spider run in `crawl_runs`. Under `hubcrawl crawl` the CLI owns the run row
     (HUBCRAWL_RUN_ID) and each spider adds its counts; an ad-hoc `scrapy crawl` gets a row of its own.
@@ -86,6 +89,9 @@ class RunLedger:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if STORING_PIPELINE not in crawler.settings.getwithbase("ITEM_PIPELINES"):
+            # Nothing is stored (`scrapy check` turns the pipelines off): no run to record, no lock to take.
+            raise NotConfigured("no items are stored")
         return cls(crawler)
 
     def spider_opened(self, spider) -> None:

@@ -54,6 +54,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "hubcrawl.crawler.pipelines.SQLitePipeline": 300,
 }
+# `scrapy check`: each callback's contract asks the Hub at HF_ENDPOINT about the repos HUBCRAWL_CHECK_REPOS names.
+SPIDER_CONTRACTS = {
+    f"hubcrawl.spiders.contracts.{name}Contract": 10 for name in ("Listing", "Info", "Card", "Page", "File")
+}
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by HubProgress
     "hubcrawl.crawler.runs.RunLedger": 100,
@@ -75,5 +79,6 @@ HUBCRAWL_MAX_429_RETRIES = 8
 HUBCRAWL_MAX_RETRY_AFTER = 300.0  # seconds: the longest wait a 429's Retry-After can impose (one Hub window)
 HUBCRAWL_PROGRESS_STDERR = False  # `hubcrawl crawl` prints progress to stderr instead of the log
 HUBCRAWL_DB = None  # None: $HUBCRAWL_DB or ./hub.db
+HUBCRAWL_CHECK_REPOS = {"model": "openai-community/gpt2", "dataset": "stanfordnlp/imdb"}  # what `scrapy check` asks
 HUBCRAWL_RUN_ID = None  # set by `hubcrawl crawl`, which owns the crawl_runs row
 HUBCRAWL_WATERMARK_OVERLAP = 600  # seconds re-listed before the last watermark (clock skew between Hub servers)

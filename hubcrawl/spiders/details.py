@@ -46,6 +46,12 @@ class DetailsSpider(HubBase):
                 )
 
     def parse_file(self, response, **target):
+        """A config file at the model's commit: its item, with the body when it matches its ETag.
+
+        @hub_file config.json
+        @returns items 1 1
+        @scrapes repo_id path body
+        """
         item = FileItem("model", url=response.request.url, fetched_at=now_iso(), status=response.status, **target)
         if self.intact(response) is False:
             retry = self.retry(response, "file body does not match its ETag")

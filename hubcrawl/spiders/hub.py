@@ -142,6 +142,11 @@ class HubSpider(HubBase):
     # -- callbacks ----------------------------------------------------------------------------
 
     def parse_listing(self, response):
+        """A listing page: a card request per repo (or an item, when its stored card is current or it has none).
+
+        @hub_listing 2
+        @returns requests 1 2
+        """
         # Two levels of slack (the page, and one to notice): a record nested too deep is cut, and said so, per record.
         records, _ = load_json(response.body, list, MAX_DEPTH + 2)
         if records is None:
@@ -167,13 +172,13 @@ class HubSpider(HubBase):
             if modified and modified <= self.started_at + timedelta(days=1):
                 self.newest_seen = max(self.newest_seen or modified, modified)
             state = stored.get(repo_id)
-            if self.state.stored_this_run(state):
+            if state is not None and self.state.stored_this_run(state):
                 continue  # listed twice: a page boundary moved under the cursor
             self.repos_seen += 1
             self.crawler.stats.inc_value("hubcrawl/repos_listed")
             if self.args.counters:
                 yield self.item(repo_id, record, errors, mode="counters")
-            elif self.state.card_is_current(record, state):
+            elif IncrementalState.card_is_current(record, state):
                 self.crawler.stats.inc_value("hubcrawl/cards_unchanged")
                 yield self.item(repo_id, record, errors, mode="reuse_card")
             else:
@@ -213,6 +218,11 @@ class HubSpider(HubBase):
         self.state.close()
 
     def parse_info(self, response, repo_id: str):
+        """One repo's info answer (`--ids`): the request for its card.
+
+        @hub_info
+        @returns requests 1 1
+        """
         record, cut = load_json(response.body, dict)
         if record is None or check_repo_id(record.get("id")) is None:
             retry = self.retry_malformed(response, "info")
@@ -237,6 +247,13 @@ class HubSpider(HubBase):
         )
 
     def parse_card(self, response, record: dict, errors: list[dict]):
+        """A card: the repo's item, with the README as it came.
+
+        @hub_card
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes repo_id record card_body
+        """
         if self.intact(response) is False:  # damaged on the way (a proxy, a cut connection with a consistent length)
             retry = self.retry(response, "card body does not match its ETag")
             if retry is not None:

@@ -44,6 +44,12 @@ class PagesSpider(HubBase):
             )
 
     def parse_page(self, response, kind: str, repo_id: str):
+        """A repo's Hub page: its item, with the page as it came.
+
+        @hub_page
+        @returns items 1 1
+        @returns requests 0 0
+        """
         self.crawler.stats.inc_value("hubcrawl/pages_fetched")
         if not same_origin(
             response.url, self.endpoint

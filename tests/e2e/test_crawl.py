@@ -414,6 +414,27 @@ def test_quiet_json_summary_and_verbose_log(small_hub, db_file):
     )
 
 
+def test_scrapy_check_runs_a_contract_for_every_callback(small_hub, tmp_path):
+    def check(repos: dict):
+        return run_command(
+            [sys.executable, "-m", "scrapy", "check", "-v", "-s", f"HUBCRAWL_CHECK_REPOS={json.dumps(repos)}"],
+            endpoint=small_hub.url,
+            db=tmp_path / "hub.db",
+        )
+
+    passed = check({"model": "org01/model-00001", "dataset": "org01/dataset-00001"})
+    assert passed.code == 0 and "Ran 14 contracts" in passed.stderr and passed.stderr.rstrip().endswith("OK")
+    callbacks = set(re.findall(r"^\[(\w+)\] (\w+) \(@", passed.stderr, re.M))
+    assert callbacks == {
+        *((spider, cb) for spider in ("models", "datasets") for cb in ("parse_listing", "parse_info", "parse_card")),
+        ("pages", "parse_page"),
+        ("details", "parse_file"),
+    }
+    assert not (tmp_path / "hub.db").exists()  # a check stores nothing and records no run
+    failed = check({"model": "nobody/nothing", "dataset": "org01/dataset-00001"})
+    assert failed.code == 1 and "FAILED" in failed.stderr
+
+
 def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(tmp_path):
     result = run_command(
         [sys.executable, "-m", "scrapy", "crawl", "models", "-a", "limit=abc"],

@@ -32,6 +32,11 @@ def artifact_key(kind: str, repo_id: str) -> str:
     return f"{URL_PREFIX[kind]}{repo_id}"
 
 
+def hub_page_url(endpoint: str, kind: str, repo_id: str) -> str:
+    """The repo's page on the Hub (a stored repo id is a checked one: nothing in it needs quoting)."""
+    return f"{endpoint}/{artifact_key(kind, repo_id)}"
+
+
 def split_artifact_key(key: str) -> tuple[str, str]:
     """Inverse of `artifact_key`: `datasets/a/b` -> ("dataset", "a/b"); `a/b` -> ("model", "a/b")."""
     kind, repo_id = parse_identifier(key)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hubcrawl.crawler.capabilities import human_count
+from hubcrawl.crawler.clock import parse_iso
 from hubcrawl.crawler.compare import PART_LABELS, WORDS
-from hubcrawl.crawler.items import URL_PREFIX
+from hubcrawl.crawler.items import hub_page_url
 from hubcrawl.crawler.ranking import PARTS
 
 ENV = Environment(loader=PackageLoader("hubcrawl.crawler", "templates"), autoescape=select_autoescape(["html"]))
@@ -30,10 +30,6 @@ def page_file(key: str) -> str:
     no name passes the file system's 255-byte limit (`datasets/a/b` -> `datasets__a__b-1f2e….html`)."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key.replace("/", "__")).strip("._")[:100]
     return f"{readable}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.html"
-
-
-def hub_url(endpoint: str, side: dict) -> str:
-    return f"{endpoint}/{URL_PREFIX[side['kind']]}{side['repo_id']}"
 
 
 def page_link(artifact_id: str, pages: dict[str, str], root: str | None) -> str | None:
@@ -56,7 +52,7 @@ def render_compare(record: dict, endpoint: str, pages: dict[str, str] | None = N
                 "name": record[side]["repo_id"],
                 "color": COLORS[index],
                 "scores": scores,
-                "hub": hub_url(endpoint, record[side]),
+                "hub": hub_page_url(endpoint, record[side]["kind"], record[side]["repo_id"]),
                 "page": page_link(record[side]["id"], pages or {}, root),
             }
         )
@@ -123,7 +119,8 @@ TREND = {"width": 420, "height": 160, "left": 44, "right": 16, "top": 12, "botto
 def trend_chart(history: list[dict]) -> dict | None:
     """Points of the downloads-over-time chart (30-day downloads as each crawl run saw them), placed by time,
     from a zero baseline so that a small change looks small; None without any observation."""
-    seen = [(datetime.fromisoformat(h["seen_at"]), h["downloads"]) for h in history if h["downloads"] is not None]
+    seen = [(parse_iso(h["seen_at"]), h["downloads"]) for h in history]
+    seen = [(when, downloads) for when, downloads in seen if when is not None and isinstance(downloads, int)]
     if not seen:
         return None
     g = TREND
@@ -167,35 +164,32 @@ def lineage_graph(view: dict, pages: dict[str, str], root: str) -> dict | None:
     if not lineage["upstream"] and not lineage["downstream"]:
         return None
     g = LINEAGE
-    labels, nodes, y = [], [], 0
-    centre = {"x": (g["width"] - g["centre_w"]) / 2, "name": view["repo_id"]}
-    for side in ("upstream", "downstream"):
-        if side == "downstream":
-            y += g["gap"] if lineage["upstream"] else 0
-            centre["y"] = y
-            y += g["node_h"] + g["gap"] + (8 if lineage["downstream"] else 0)
+    labels, nodes = [], []
+
+    def place(side: str, y: float) -> float:
+        """The side's groups from `y` down: a label, then the group's boxes two a row; where they end."""
         for group in lineage[side]:
             labels.append({"x": 0, "y": y + 14, "text": group["label"]})
             y += g["label_h"]
             for index, node in enumerate(group["nodes"]):
-                x = 0 if index % 2 == 0 else g["width"] - g["node_w"]
                 link = page_link(node["id"], pages, root) or node["url"]
-                nodes.append({"x": x, "y": y, "side": side, "link": link, "name": node["repo_id"]})
-                if index % 2 == 1 or index == len(group["nodes"]) - 1:
-                    y += g["row"]
-        if side == "upstream" and lineage["upstream"]:
-            y += 8
-    mid = g["width"] / 2
+                x, row = (index % 2) * (g["width"] - g["node_w"]), index // 2
+                nodes.append({"x": x, "y": y + row * g["row"], "side": side, "link": link, "name": node["repo_id"]})
+            y += g["row"] * ((len(group["nodes"]) + 1) // 2)
+        return y + g["gap"] if lineage[side] else y
+
+    centre = {"x": (g["width"] - g["centre_w"]) / 2, "y": place("upstream", 0), "name": view["repo_id"]}
+    height = place("downstream", centre["y"] + g["node_h"] + g["gap"])
     lines = [
         {
             "x1": node["x"] + g["node_w"] / 2,
             "y1": node["y"] + (g["node_h"] if node["side"] == "upstream" else 0),
-            "x2": mid,
+            "x2": g["width"] / 2,
             "y2": centre["y"] + (0 if node["side"] == "upstream" else g["node_h"]),
         }
         for node in nodes
     ]
-    return g | {"height": y, "labels": labels, "nodes": nodes, "centre": centre, "lines": lines}
+    return g | {"height": height, "labels": labels, "nodes": nodes, "centre": centre, "lines": lines}
 
 
 # Counts shown with their size word as well as their digits in `hubcrawl show`.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubcrawl.crawler.items import URL_PREFIX
+from hubcrawl.crawler.items import hub_page_url
 from hubcrawl.crawler.ranking import PARTS
 from hubcrawl.db import counter_history, eval_rows, get_capabilities, get_scores, lineage_edges, times_matched
 
@@ -41,7 +41,7 @@ def artifact_view(database, artifact: dict, endpoint: str) -> dict:
     view = {
         "kind": kind,
         "repo_id": artifact["repo_id"],
-        "url": f"{endpoint}/{URL_PREFIX[kind]}{artifact['repo_id']}",
+        "url": hub_page_url(endpoint, kind, artifact["repo_id"]),
         "type": kind.capitalize(),
     }
     view.update({column: artifact[column] for column in COLUMNS})
@@ -75,7 +75,7 @@ def artifact_page_view(database, artifact: dict, endpoint: str) -> dict:
     view["history"] = counter_history(database, artifact["id"])
     nodes: dict[tuple[str, bool], list[dict]] = {}
     for edge in lineage_edges(database, artifact["id"]):
-        url = f"{endpoint}/{URL_PREFIX[edge['other_kind']]}{edge['repo_id']}"
+        url = hub_page_url(endpoint, edge["other_kind"], edge["repo_id"])
         nodes.setdefault((edge["kind"], bool(edge["outgoing"])), []).append(
             {"id": edge["id"], "repo_id": edge["repo_id"], "url": url}
         )

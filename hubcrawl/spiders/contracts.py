@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from scrapy.contracts import Contract
 
-from hubcrawl.crawler.items import URL_PREFIX
 from hubcrawl.spiders.base import quote_path
 
 
@@ -64,7 +63,7 @@ class PageContract(HubContract):
     name = "hub_page"
 
     def request_for(self, spider, kind, repo_id):
-        return f"{spider.endpoint}/{URL_PREFIX[kind]}{quote_path(repo_id)}", {"kind": kind, "repo_id": repo_id}
+        return spider.page_url(kind, repo_id), {"kind": kind, "repo_id": repo_id}
 
 
 class FileContract(HubContract):

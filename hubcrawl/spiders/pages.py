@@ -35,13 +35,16 @@ class PagesSpider(HubBase):
         self.crawler.stats.set_value("hubcrawl/expected", len(targets))
         for kind, repo_id in targets:
             yield scrapy.Request(
-                f"{self.endpoint}/{URL_PREFIX[kind]}{quote_path(repo_id)}",
+                self.page_url(kind, repo_id),
                 callback=self.parse_page,
                 errback=self.page_failed,
                 cb_kwargs={"kind": kind, "repo_id": repo_id},
                 meta={"download_maxsize": 8 * 1024 * 1024},
                 dont_filter=True,  # a redirect back to the same URL must not be dropped unseen
             )
+
+    def page_url(self, kind: str, repo_id: str) -> str:
+        return f"{self.endpoint}/{URL_PREFIX[kind]}{quote_path(repo_id)}"
 
     def parse_page(self, response, kind: str, repo_id: str):
         """A repo's Hub page: its item, with the page as it came.

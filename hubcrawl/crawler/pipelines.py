@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -77,6 +78,8 @@ class SQLitePipeline:
         self.failed: str | None = None  # why the database cannot be written, once it cannot
         self.db = None
         self.workers = normalize_workers(crawler.settings.getint("HUBCRAWL_NORMALIZE_WORKERS"))
+        self.workers_after = crawler.settings.getfloat("HUBCRAWL_NORMALIZE_WORKERS_AFTER")
+        self.normalized_here = 0.0  # seconds spent normalizing in this process so far
         self.pool: ProcessPoolExecutor | None = None
         self.in_flight: set[asyncio.Future] = set()
 
@@ -92,11 +95,15 @@ class SQLitePipeline:
             self.failed = str(exc)
             run_report(self.crawler).fatal = self.failed  # the ledger need not say it again
             raise CloseSpider("database_error") from None
-        if self.workers:  # started now, so they are ready when the first cards arrive
-            # spawn, not fork: a worker must not inherit the reactor or the open SQLite connection.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-            for _ in range(self.workers):
-                self.pool.submit(warm_up)
+        if self.workers and self.workers_after <= 0:
+            self.start_workers()
+
+    def start_workers(self) -> None:
+        """The worker processes, each warmed up (its imports done) before its first card."""
+        # spawn, not fork: a worker must not inherit the reactor or the open SQLite connection.
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(self.workers):
+            self.pool.submit(warm_up)
 
     async def process_item(self, item):
         if self.failed:
@@ -171,7 +178,19 @@ class SQLitePipeline:
         """Parsing and deriving are pure and take most of a repo's CPU: done by a worker process beside the
         reactor when there is a core for one, so fetching never waits on them."""
         if self.pool is None:
-            return normalize_artifact(item, self.endpoint, files)
+            # A worker costs about half a second to start and to stop: worth it once this process has spent
+            # HUBCRAWL_NORMALIZE_WORKERS_AFTER seconds normalizing (a few hundred real cards), not in a small crawl.
+            started = time.perf_counter()
+            normalized = normalize_artifact(item, self.endpoint, files)
+            self.normalized_here += time.perf_counter() - started
+            if self.workers and self.normalized_here >= self.workers_after:
+                logger.info(
+                    "%.1f s spent normalizing here: starting %d normalizer processes",
+                    self.normalized_here,
+                    self.workers,
+                )
+                self.start_workers()
+            return normalized
         try:
             future = asyncio.wrap_future(self.pool.submit(normalize_artifact, item, self.endpoint, files))
             self.in_flight.add(future)
@@ -181,7 +200,7 @@ class SQLitePipeline:
                 self.in_flight.discard(future)
         except BrokenProcessPool:  # a worker died (killed, out of memory): the rest is done here
             logger.error("a normalizer process stopped; normalizing in the crawl process from now on")
-            self.workers, self.pool = 0, None
+            self.workers, self.pool = 0, None  # and never started again
             return normalize_artifact(item, self.endpoint, files)
 
     async def drain(self) -> None:

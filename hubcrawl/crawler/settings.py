@@ -71,6 +71,9 @@ HUBCRAWL_BATCH_SIZE = 500  # artifacts per database transaction
 # Processes that parse and derive fresh cards beside the crawl (a third of a repo's CPU): -1 is one per core
 # besides the crawl's own (at most 4), 0 does it in the crawl process.
 HUBCRAWL_NORMALIZE_WORKERS = -1
+# They start once the crawl process has spent this many seconds normalizing (0: at once): a worker costs about half a
+# second to start and stop, which a small crawl never earns back.
+HUBCRAWL_NORMALIZE_WORKERS_AFTER = 1.0
 HUBCRAWL_PROGRESS = True  # False (`hubcrawl crawl -q`): no progress at all
 HUBCRAWL_PROGRESS_INTERVAL = 10.0  # seconds between progress lines in the log (`scrapy crawl`)
 HUBCRAWL_PROGRESS_LOG_INTERVAL = 60.0  # seconds between progress lines when stderr is not a terminal (cron, systemd)

@@ -222,8 +222,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         if not table.exists():
             table.create(types, pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
         else:
+            existing = table.columns_dict  # read once: each read is a PRAGMA and a parse of every column
             for column, col_type in types.items():
-                if column not in table.columns_dict:
+                if column not in existing:
                     table.add_column(column, col_type)
     for name, columns, unique in INDEXES:
         db[name].create_index(columns, unique=unique, if_not_exists=True)

@@ -146,7 +146,9 @@ def test_a_worker_process_normalizes_side_by_side_into_the_same_rows(tmp_path):
         process(inline, item(name))
     inline.close_spider()
 
-    pooled = open_pipeline(pooled_file, HUBCRAWL_BATCH_SIZE=4, HUBCRAWL_NORMALIZE_WORKERS=1)
+    pooled = open_pipeline(
+        pooled_file, HUBCRAWL_BATCH_SIZE=4, HUBCRAWL_NORMALIZE_WORKERS=1, HUBCRAWL_NORMALIZE_WORKERS_AFTER=0
+    )
 
     async def side_by_side():  # as the engine does with several responses at once
         await asyncio.gather(*(pooled.process_item(item(name)) for name in names))
@@ -166,3 +168,24 @@ def test_a_worker_process_normalizes_side_by_side_into_the_same_rows(tmp_path):
     (page,) = rows(pooled_file, "select artifact_id from pages")
     assert page["artifact_id"] == "org/m5"
     assert pooled.stats.get_value("hubcrawl/artifacts_stored") == 6
+
+
+def test_workers_start_once_normalizing_here_has_cost_what_they_cost_to_start(tmp_path):
+    small = open_pipeline(tmp_path / "small.db", HUBCRAWL_NORMALIZE_WORKERS=1, HUBCRAWL_NORMALIZE_WORKERS_AFTER=60)
+    for name in ("org/a", "org/b", "org/c"):
+        process(small, item(name))
+    assert small.pool is None and small.normalized_here > 0  # a small crawl never starts one
+    small.close_spider()
+
+    growing = open_pipeline(
+        tmp_path / "growing.db", HUBCRAWL_NORMALIZE_WORKERS=1, HUBCRAWL_NORMALIZE_WORKERS_AFTER=1e-9
+    )
+    assert growing.pool is None
+    process(growing, item("org/a"))  # normalized here, and that was already enough
+    assert growing.pool is not None
+    process(growing, item("org/b"))  # in the worker
+    growing.close_spider()
+    assert [r["id"] for r in rows(tmp_path / "growing.db", "select id from artifacts order by id")] == [
+        "org/a",
+        "org/b",
+    ]

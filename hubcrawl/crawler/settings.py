@@ -20,9 +20,7 @@ USER_AGENT = f"hubcrawl/{__version__}; hf_hub/{hf_hub_version}; python/{platform
 ROBOTSTXT_OBEY = False  # an API client with published budgets, not a page scraper
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-# Scrapy's remote control runs Python code sent to a local HTTP port: no place in an unattended crawl (and
-# its server is start-up time spent for nothing).
-REMOTE_CONTROL_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # and should it be enabled again: see EXTENSIONS
 LOG_LEVEL = "INFO"
 
 CONCURRENT_REQUESTS = 16
@@ -38,8 +36,6 @@ DOWNLOAD_MAXSIZE = 256 * 1024 * 1024  # no listing page comes near it; a hostile
 METAREFRESH_ENABLED = False  # a `<meta http-equiv=refresh>` in a card or page is content, not a redirect to follow
 
 RETRY_ENABLED = True
-# Spiders retry a malformed or damaged body with Scrapy's get_retry_request: the retry count goes along on purpose.
-META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 RETRY_TIMES = 4
 # 429 is not here: HubBudgetMiddleware waits for the window to reset, then retries.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
@@ -58,10 +54,26 @@ ITEM_PIPELINES = {
 SPIDER_CONTRACTS = {
     f"hubcrawl.spiders.contracts.{name}Contract": 10 for name in ("Listing", "Info", "Card", "Page", "File")
 }
+# Scrapy's components a crawl of the Hub never uses are left out, not merely switched off: each is imported and
+# built per crawler (the remote control alone imports aiohttp) or does work on every request and its output.
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by HubProgress
+    "scrapy.extensions.telnet.TelnetConsole": None,  # nothing that runs code sent to it listens in an unattended crawl
+    "scrapy.extensions.remote_control.RemoteControl": None,  # nor this (Scrapy 2.19 starts it unless told not to)
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,  # items go to SQLite, not to feeds
+    "scrapy.extensions.spiderstate.SpiderState": None,  # the incremental state is in the database
+    "scrapy.extensions.throttle.AutoThrottle": None,  # HubBudgetMiddleware paces by the Hub's budgets
     "hubcrawl.crawler.runs.RunLedger": 100,
     "hubcrawl.crawler.extensions.HubProgress": 200,
+}
+DOWNLOAD_HANDLERS = {"s3": None, "ftp": None, "file": None, "data": None}  # the Hub is HTTP(S) only
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,  # an API client sends no Referer
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # listings follow `next` links: depth means nothing
+    # It warns when a request's meta is copied from a response's; the spiders do that on purpose (a retry of a
+    # damaged body carries its retry count), and the warning would land in every cron log.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # hubcrawl's own settings

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ import pytest
 # HF_HOME once, when imported) or in the processes the tests start.
 EMPTY_HF_HOME = tempfile.mkdtemp(prefix="hubcrawl-tests-hf-home-")
 os.environ["HF_HOME"] = EMPTY_HF_HOME
+atexit.register(shutil.rmtree, EMPTY_HF_HOME, ignore_errors=True)  # one per test process: not left in /tmp
 
 from tests.hubstub import UNLIMITED_BUDGETS, StubHub, make_hub  # noqa: E402 - after HF_HOME is set
 

@@ -405,6 +405,9 @@ UNLIMITED_BUDGETS = "api=1000000/300,resolvers=1000000/300,pages=1000000/300"
 
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a crawler opening 16 connections at once would lose SYNs and wait a
+    # second for each retransmission, a stall the Hub's servers never cause.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         """A client that hangs up mid-answer (an aborted oversize download) is normal, not news."""

@@ -375,6 +375,11 @@ VIEWS["artifact_list"] = (
     + ", ".join([f"a.{c}" for c in ARTIFACT_LIST["artifacts"]] + [f"s.{c}" for c in ARTIFACT_LIST["scores"]])
     + "\n  from artifacts a\n  left join scores s on s.artifact_id = a.id"
 )
+# The columns each view takes from a table as they are (the rest are described in VIEW_DESCRIPTIONS).
+VIEW_SOURCES = {
+    "comparison_records": {"comparisons": ["id", "a_id", "b_id", "title", "created_at"]},
+    "artifact_list": ARTIFACT_LIST,
+}
 VIEW_DESCRIPTIONS = {
     "comparison_records": (
         "Whole 'A vs B' records: a comparison with both sides' capabilities joined back in.",
@@ -464,11 +469,8 @@ select artifact_id, first_seen, first_downloads, seen_at as last_seen, downloads
 
 def view_columns(name: str) -> dict[str, str]:
     """What each column of a view holds: a column taken from a table is described as that table describes it."""
-    if name == "artifact_list":
-        described = {c: SCHEMA[t]["columns"][c][1] for t, columns in ARTIFACT_LIST.items() for c in columns}
-    else:
-        described = {c: d for c, (_, d) in SCHEMA["comparisons"]["columns"].items()}
-    return described | VIEW_DESCRIPTIONS[name][1]
+    taken = {c: SCHEMA[t]["columns"][c][1] for t, columns in VIEW_SOURCES[name].items() for c in columns}
+    return taken | VIEW_DESCRIPTIONS[name][1]
 
 
 def datasette_metadata(database: str) -> dict:

@@ -7,7 +7,8 @@ Building the database is not timed. It is made from a few hundred templates run 
 normalizer (the Hub stand-in's API records with the real cards of ../shared/realworld when they are
 beside the checkout, so cards have real sizes), each cloned under new ids with its own counters. A
 database already at the path is reused. `bytes_per_artifact` is the file's size with card text (the
-`cards` table and its search index) left out, once the comparisons are stored, divided by N.
+`cards` table and its search index) left out, once the comparisons are stored, divided by N; each table's
+share (with its indexes and full-text index) follows.
 """
 
 from __future__ import annotations
@@ -180,6 +181,26 @@ def bytes_per_artifact(path: Path, n: int) -> int:
     return round((path.stat().st_size - card_bytes) / n)
 
 
+def bytes_by_table(path: Path, n: int) -> dict[str, int]:
+    """Bytes per artifact of each table with its indexes and full-text index (dbstat), largest first; {} when
+    SQLite was built without dbstat."""
+    db = open_db(path)
+    try:
+        rows = db.execute(
+            "select coalesce(tbl_name, s.name) as owner, sum(pgsize) from dbstat s"
+            " left join sqlite_master m on m.name = s.name group by owner order by 2 desc"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - no dbstat in this SQLite build
+        rows = []
+    close_db(db)
+    # An FTS5 index's shadow tables (artifacts_fts_data …) belong to their index.
+    totals: dict[str, int] = {}
+    for owner, size in rows:
+        key = re.sub(r"_(data|idx|docsize|config|content)$", "", owner) if "_fts" in owner else owner
+        totals[key] = totals.get(key, 0) + size
+    return {name: round(size / n) for name, size in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artifacts", type=int, default=100_000)
@@ -217,6 +238,7 @@ def main() -> None:
     result = {
         "artifacts": args.artifacts,
         "bytes_per_artifact": bytes_per_artifact(path, args.artifacts),
+        "bytes_per_artifact_by_table": bytes_by_table(path, args.artifacts),
         "steps": steps,
     }
     if args.json:
@@ -225,6 +247,8 @@ def main() -> None:
     for name, step in steps.items():
         print(f"{name:>9}: " + ", ".join(f"{k} {v}" for k, v in step.items() if k != "output"))
     print(f"{'database':>9}: {result['bytes_per_artifact']:,} bytes per artifact (card text excluded)")
+    for table, size in result["bytes_per_artifact_by_table"].items():
+        print(f"{'':>11}{table}: {size:,}")
 
 
 if __name__ == "__main__":

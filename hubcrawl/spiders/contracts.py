@@ -11,8 +11,6 @@ from dataclasses import replace
 
 from scrapy.contracts import Contract
 
-from hubcrawl.spiders.base import quote_path
-
 
 class HubContract(Contract):
     """The request for the callback's spider; subclasses say which URL and keyword arguments."""
@@ -73,5 +71,4 @@ class FileContract(HubContract):
 
     def request_for(self, spider, kind, repo_id):
         path = self.args[0]
-        url = f"{spider.endpoint}/{quote_path(repo_id)}/resolve/main/{path}"
-        return url, {"repo_id": repo_id, "sha": "main", "path": path}
+        return spider.file_url(repo_id, "main", path), {"repo_id": repo_id, "sha": "main", "path": path}

@@ -35,15 +35,17 @@ class DetailsSpider(HubBase):
         self.crawler.stats.set_value("hubcrawl/expected", sum(len(t["paths"]) for t in targets))
         for target in targets:
             for path in target["paths"]:
-                url = f"{self.endpoint}/{quote_path(target['repo_id'])}/resolve/{quote_path(target['sha'])}/{path}"
                 yield scrapy.Request(
-                    url,
+                    self.file_url(target["repo_id"], target["sha"], path),
                     callback=self.parse_file,
                     errback=self.file_failed,
                     cb_kwargs={"repo_id": target["repo_id"], "sha": target["sha"], "path": path},
                     meta={"download_maxsize": FILE_MAXSIZE},
                     dont_filter=True,
                 )
+
+    def file_url(self, repo_id: str, sha: str, path: str) -> str:
+        return f"{self.endpoint}/{quote_path(repo_id)}/resolve/{quote_path(sha)}/{path}"
 
     def parse_file(self, response, **target):
         """A config file at the model's commit: its item, with the body when it matches its ETag.
